@@ -1,0 +1,19 @@
+"""Shape-annotated array aliases shared by every subpackage.
+
+Annotations follow jaxtyping: ``Float[Array, "n d"]``. The aliases here name the
+objects that recur across the library so signatures read as physics.
+"""
+
+from typing import Any, TypeAlias
+
+from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
+
+Scalar: TypeAlias = Float[Array, ""]
+Point: TypeAlias = Float[Array, " dim"]
+Coords: TypeAlias = Float[Array, "n dim"]
+Field: TypeAlias = Float[Array, "channels *grid"]
+Key: TypeAlias = PRNGKeyArray
+Params: TypeAlias = PyTree[Any]
+Batch: TypeAlias = PyTree[Any]
+
+__all__ = ["Array", "Float", "Int", "PyTree", "Scalar", "Point", "Coords", "Field", "Key", "Params", "Batch"]
