@@ -1,0 +1,12 @@
+"""Differentiable simulators: spectral ETDRK and finite-difference steppers, elliptic
+solves, diffrax ODEs and symplectic integrators, all pure functions of their inputs."""
+
+from ._allen_cahn import AllenCahn as AllenCahn
+from ._base import AbstractSpectralStepper as AbstractSpectralStepper
+from ._burgers import Burgers as Burgers
+from ._etdrk import ETDRK as ETDRK
+from ._etdrk import phi_functions as phi_functions
+from ._kuramoto_sivashinsky import KuramotoSivashinsky as KuramotoSivashinsky
+from ._rollout import rollout as rollout
+from ._rollout import rollout_final as rollout_final
+from ..ops._spectral import make_grid as make_grid
