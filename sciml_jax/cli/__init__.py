@@ -1,0 +1,3 @@
+"""The `sciml` command line."""
+
+from ._main import main as main

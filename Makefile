@@ -1,0 +1,30 @@
+# Two commands on a fresh machine with only Python and pip:
+#   make demo   creates .venv, installs sciml_jax, runs the default experiment on the CPU
+#   make test   creates .venv if needed, installs, runs the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_CONFIG ?= configs/regression.yaml
+
+.PHONY: demo test install lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	JAX_PLATFORMS=cpu $(BIN)/sciml run $(DEMO_CONFIG)
+
+test: $(STAMP)
+	JAX_PLATFORMS=cpu $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check sciml_jax tests experiments benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

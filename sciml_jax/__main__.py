@@ -1,0 +1,3 @@
+from sciml_jax.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The `sciml` command: run, list and resume config-driven experiments."""
+
+import argparse
+import datetime
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import ConfigError, apply_overrides, config_to_dict, load_yaml, parse_config
+from ._registry import available, load_experiment
+
+
+def _parse(raw: dict, source: str):
+    if "experiment" not in raw:
+        raise ConfigError(
+            f"missing required key 'experiment' (one of: {', '.join(available())})",
+            source=source,
+        )
+    experiment = load_experiment(raw["experiment"], source=source)
+    return experiment, parse_config(experiment.Config, raw, source=source)
+
+
+def _execute(experiment, config, run) -> int:
+    from .. import set_precision
+    from ..train import NonFiniteLossError
+
+    set_precision(config.precision)
+    print(f"run directory: {run.path}", flush=True)
+    start = time.perf_counter()
+    try:
+        summary = experiment.run(config, run) or {}
+    except NonFiniteLossError as error:
+        run.write_summary({"status": "failed", "error": str(error)})
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    run.write_summary(
+        {
+            "experiment": config.experiment,
+            "status": "completed",
+            **summary,
+            "wall_time_s": time.perf_counter() - start,
+        }
+    )
+    figures = sorted(p.name for p in run.figures_dir.glob("*.png"))
+    print(f"summary: {run.summary_path}")
+    print(f"figures: {run.figures_dir}/ ({', '.join(figures) or 'none'})")
+    for key, value in summary.items():
+        if isinstance(value, float):
+            print(f"  {key} = {value:.4g}")
+    return 0
+
+
+def _run(args) -> int:
+    from ..train import RunDir
+
+    source = args.config
+    raw = apply_overrides(load_yaml(source), args.overrides, source=source)
+    experiment, config = _parse(raw, source)
+    name = config.name or (
+        f"{Path(source).stem}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    )
+    run = RunDir.create(config.output_dir, config.experiment, name)
+    run.save_config(config_to_dict(config))
+    return _execute(experiment, config, run)
+
+
+def _resume(args) -> int:
+    from ..train import RunDir
+
+    folder = Path(args.run_dir)
+    source = str(folder / "config.yaml")
+    if not (folder / "config.yaml").is_file():
+        raise ConfigError(
+            "no config.yaml here; give a run directory written by `sciml run` "
+            "(runs/<experiment>/<run-name>)",
+            source=str(folder),
+        )
+    experiment, config = _parse(load_yaml(source), source)
+    return _execute(experiment, config, RunDir(folder))
+
+
+def _list(args) -> int:
+    for name in available():
+        try:
+            description = load_experiment(name).DESCRIPTION
+        except Exception as error:  # a broken experiment must not hide the others
+            description = f"(cannot be loaded: {error})"
+        print(f"{name:28s} {description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sciml", description="Run sciml_jax experiments from YAML configs."
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    run = verbs.add_parser("run", help="run an experiment from a config file")
+    run.add_argument("config", help="a YAML file in configs/")
+    run.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.steps=500")
+    run.set_defaults(handler=_run)
+    resume = verbs.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run_dir", help="runs/<experiment>/<run-name>")
+    resume.set_defaults(handler=_resume)
+    listing = verbs.add_parser("list", help="list the registered experiments")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `sciml` and `python -m sciml_jax`; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; continue with `sciml resume RUN_DIR`", file=sys.stderr)
+        return 130

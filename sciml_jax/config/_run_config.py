@@ -1,0 +1,83 @@
+"""The configuration sections every experiment shares: run identity and training."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._spec import spec
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """Learning-rate schedule.
+
+    - `constant`: the optimizer's learning rate throughout.
+    - `warmup_cosine`: linear warmup from 0 over `warmup_steps`, then cosine decay to
+      `end_value` over the remaining `decay_steps`.
+    - `warmup_exponential`: linear warmup, then `lr * decay_rate ** (step / decay_steps)`.
+    - `exponential`: `lr * decay_rate ** (step / decay_steps)` from the start.
+    """
+
+    name: Literal["constant", "warmup_cosine", "warmup_exponential", "exponential"] = "constant"
+    warmup_steps: int = spec(0, ge=0)
+    decay_steps: int = spec(1000, ge=1)
+    decay_rate: float = spec(0.9, gt=0.0, le=1.0)
+    end_value: float = spec(0.0, ge=0.0, doc="final learning rate of the cosine schedule")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """An optax optimizer chosen by name, with optional gradient clipping."""
+
+    name: Literal["adam", "adamw", "sgd", "lbfgs"] = "adam"
+    learning_rate: float = spec(1e-3, gt=0.0)
+    b1: float = spec(0.9, ge=0.0, lt=1.0)
+    b2: float = spec(0.999, ge=0.0, lt=1.0)
+    weight_decay: float = spec(0.0, ge=0.0, doc="decoupled weight decay (adamw)")
+    momentum: float = spec(0.0, ge=0.0, lt=1.0, doc="sgd momentum")
+    clip_norm: float | None = spec(None, gt=0.0, doc="clip gradients to this global norm")
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How long and how to train, and how often to log, evaluate and checkpoint.
+
+    Steps run on the device in `lax.scan` chunks of `chunk_size`; logging, evaluation,
+    early stopping and checkpoints happen between chunks, so `eval_every` and
+    `checkpoint_every` must be multiples of `chunk_size`.
+    """
+
+    steps: int = spec(1000, ge=0)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    lbfgs_steps: int = spec(0, ge=0, doc="L-BFGS steps after the first optimizer")
+    lbfgs_memory: int = spec(20, ge=1, doc="L-BFGS history length")
+    chunk_size: int = spec(100, ge=1, doc="steps per lax.scan chunk (the log interval)")
+    checkpoint_every: int = spec(1000, ge=1)
+    keep_last: int = spec(3, ge=1, doc="checkpoints kept on disk")
+    eval_every: int | None = spec(None, ge=1)
+    early_stopping_patience: int | None = spec(None, ge=1, doc="log intervals without gain")
+    early_stopping_min_delta: float = spec(0.0, ge=0.0)
+    early_stopping_metric: str = "loss"
+    progress: bool = True
+
+    def __post_init__(self):
+        for name in ("checkpoint_every", "eval_every"):
+            every = getattr(self, name)
+            if every is not None and every % self.chunk_size != 0:
+                raise ValueError(
+                    f"train.{name} = {every} must be a multiple of train.chunk_size = "
+                    f"{self.chunk_size}; set train.{name} to "
+                    f"{max(1, round(every / self.chunk_size)) * self.chunk_size}"
+                )
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Fields every experiment config has. Experiments subclass it to add sections."""
+
+    experiment: str = ""
+    name: str | None = spec(None, doc="run name; default: config file name + time stamp")
+    seed: int = spec(0, ge=0)
+    precision: Literal["float32", "float64"] = "float32"
+    output_dir: str = "runs"
+    train: TrainConfig = field(default_factory=TrainConfig)

@@ -1,0 +1,324 @@
+"""`fit`: the training loop, in jitted `lax.scan` chunks with host work between them."""
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import optax
+from jaxtyping import PyTree
+from tqdm.auto import tqdm
+
+from .._types import Key
+from ..config import TrainConfig
+from ._checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from ._errors import NonFiniteLossError
+from ._optimizers import is_lbfgs, make_lbfgs, make_optimizer, make_schedule
+from ._run_dir import RunDir
+from ._state import AbstractSampler, AbstractWeighting, TrainState, unit_weights
+from ._step import LossFn, as_terms, draw_batch, make_step, scan_steps
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+    """What `fit` returns.
+
+    - `model`: the trained model.
+    - `state`: the final `TrainState` (for continuing by hand).
+    - `history`: the logged records, one per chunk (as in metrics.jsonl).
+    - `stopped_early`: whether early stopping ended the run.
+    - `checkpoint`: the last checkpoint written, if any.
+    """
+
+    model: Any
+    state: TrainState
+    history: list[dict]
+    stopped_early: bool
+    checkpoint: Path | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Phase:
+    optimizer: optax.GradientTransformation
+    needs_value_fn: bool
+    end_step: int
+    schedule: Callable | None
+
+
+def raw_key(key: Key) -> jax.Array:
+    """Accept both typed (`jr.key`) and raw (`jr.PRNGKey`) keys; store the raw form."""
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return jr.key_data(key)
+    return key
+
+
+def term_names(loss_fn: LossFn, params, static, batch_shape, key) -> tuple[str, ...]:
+    out = jax.eval_shape(
+        lambda p, b: as_terms(loss_fn(eqx.combine(p, static), b, key)), params, batch_shape
+    )
+    for name, value in out.items():
+        if value.shape != ():
+            raise ValueError(
+                f"loss term {name!r} has shape {value.shape}; each term must be a scalar "
+                "(reduce it with jnp.mean inside the loss function)"
+            )
+    return tuple(out)
+
+
+def initial_state(model, loss_fn, optimizer, key, data, sampler, weighting):
+    """The `TrainState` at step 0 and the static part of the model."""
+    if data is not None and sampler is not None:
+        raise ValueError(
+            "fit got both `data` and `sampler`; give one: fixed data, or a sampler that "
+            "draws each batch (a sampler can hold fixed arrays as fields)"
+        )
+    key = raw_key(key)
+    params, static = eqx.partition(model, eqx.is_inexact_array)
+    if not jax.tree.leaves(params):
+        raise ValueError(
+            f"the model ({type(model).__name__}) has no floating-point array leaves to train"
+        )
+    sampler_key = jr.split(key)[0]
+    sampler_state = None if sampler is None else sampler.init(sampler_key)
+    probe = TrainState(params, None, {}, jnp.zeros((), jnp.int32), key, sampler_state)
+    batch_shape = jax.eval_shape(lambda s: draw_batch(s, data, sampler)[0], probe)
+    names = term_names(loss_fn, params, static, batch_shape, key)
+    weights = unit_weights(names) if weighting is None else weighting.init(names)
+    state = dataclasses.replace(probe, opt_state=optimizer.init(params), weights=weights)
+    return unaliased(state), static
+
+
+def unaliased(tree: PyTree) -> PyTree:
+    """Copy leaves that share a buffer with an earlier leaf (optax states may alias
+    the parameters), since a donated buffer may appear only once in a call."""
+    seen: set[int] = set()
+
+    def fresh(leaf):
+        if not isinstance(leaf, jax.Array):
+            return leaf
+        if id(leaf) in seen:
+            return jnp.array(leaf, copy=True)
+        seen.add(id(leaf))
+        return leaf
+
+    return jax.tree.map(fresh, tree)
+
+
+def _first_bad(metrics: dict[str, np.ndarray], names: tuple[str, ...]) -> tuple[int, str] | None:
+    """Index and name of the first non-finite metric; loss terms are named before totals."""
+    order = [*names, "loss", "grad_norm"]
+    first = None
+    for name in dict.fromkeys(order):
+        bad = np.flatnonzero(~np.isfinite(metrics[name]))
+        if bad.size and (first is None or bad[0] < first[0]):
+            first = (int(bad[0]), name)
+    return first
+
+
+def _chunk_runner(step, sampler_static):
+    def run(state, data, sampler_arrays, num_steps):
+        sampler = None if sampler_static is None else eqx.combine(sampler_arrays, sampler_static)
+        return scan_steps(step, state, data, sampler, num_steps)
+
+    return jax.jit(run, static_argnames="num_steps", donate_argnums=0)
+
+
+def fit(
+    model: Any,
+    loss_fn: LossFn,
+    config: TrainConfig,
+    *,
+    key: Key,
+    data: PyTree = None,
+    sampler: AbstractSampler | None = None,
+    run: RunDir | None = None,
+    eval_fn: Callable[[Any], dict[str, float]] | None = None,
+    weighting: AbstractWeighting | None = None,
+    frozen: PyTree | None = None,
+    optimizer: optax.GradientTransformation | None = None,
+) -> FitResult:
+    """Train `model` by minimising `loss_fn`, resuming from `run`'s last checkpoint.
+
+    Steps run on the device in `lax.scan` chunks of `config.chunk_size` (one jitted call
+    each). Between chunks the loop checks every loss term and the gradient norm for
+    NaN/inf, logs one line to `metrics.jsonl`, evaluates, applies early stopping, writes
+    checkpoints atomically and updates the progress bar. With `config.lbfgs_steps > 0`
+    an L-BFGS phase follows the first optimizer.
+
+    A run killed at any moment and resumed with the same arguments reaches bit-identical
+    parameters on the same machine: step `s` uses `fold_in(key, s)` and the chunks fall on
+    the same step boundaries.
+
+    **Arguments:**
+
+    - `model`: an equinox Module; its floating-point arrays are trained.
+    - `loss_fn`: `loss_fn(model, batch, key)` -> scalar or dict of named scalar terms.
+    - `config`: a `TrainConfig`.
+    - `key`: a JAX PRNG key (the run's randomness).
+    - `data`: a fixed batch used at every step, or
+    - `sampler`: an `AbstractSampler` that draws a batch at every step.
+    - `run`: a `RunDir` for logs and checkpoints (none written if `None`).
+    - `eval_fn`: `eval_fn(model) -> dict` logged every `config.eval_every` steps.
+    - `weighting`: adaptive loss-term weights (`AbstractWeighting`).
+    - `frozen`: PyTree of bools shaped like `model`; `True` marks leaves not to train.
+    - `optimizer`: an optax transformation that replaces `config.optimizer`.
+
+    **Returns:** a `FitResult`.
+
+    **Raises:** `NonFiniteLossError` naming the step and the term that went bad.
+
+    **Example:**
+
+    ```python
+    model = eqx.nn.MLP(1, 1, 32, 2, key=jr.key(0))
+    loss = lambda m, batch, key: jnp.mean((jax.vmap(m)(batch["x"]) - batch["y"]) ** 2)
+    result = fit(model, loss, TrainConfig(steps=2000), key=jr.key(1), data={"x": x, "y": y})
+    ```
+    """
+    if config.eval_every is not None and eval_fn is None:
+        raise ValueError("train.eval_every is set but fit got no eval_fn; pass one or unset it")
+    phases = [
+        _Phase(
+            optimizer=optimizer or make_optimizer(config.optimizer, lbfgs_memory=config.lbfgs_memory),
+            needs_value_fn=optimizer is None and is_lbfgs(config.optimizer),
+            end_step=config.steps,
+            schedule=None
+            if optimizer is not None or is_lbfgs(config.optimizer)
+            else make_schedule(config.optimizer.schedule, config.optimizer.learning_rate),
+        )
+    ]
+    if config.lbfgs_steps:
+        phases.append(_Phase(make_lbfgs(config.lbfgs_memory), True, config.steps + config.lbfgs_steps, None))
+
+    state, static = initial_state(model, loss_fn, phases[0].optimizer, key, data, sampler, weighting)
+    names = tuple(state.weights)
+    frozen_params = None
+    if frozen is not None:
+        frozen_params, _ = eqx.partition(frozen, jax.tree.map(eqx.is_inexact_array, model))
+    sampler_arrays, sampler_static = eqx.partition(sampler, eqx.is_array)
+    data_arrays = data
+
+    loop = {"phase": 0, "best": None, "bad_intervals": 0, "stopped_early": False}
+    history: list[dict] = []
+    last_checkpoint = None
+    resumed = False
+    if run is not None and (checkpoints := list_checkpoints(run.checkpoints_dir)):
+        last_checkpoint = checkpoints[-1]
+        with np.load(last_checkpoint) as stored:
+            loop_meta = json.loads(bytes(stored["__meta__"]).decode())
+        phase = phases[loop_meta["phase"]]
+        template = dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
+        state, meta = load_checkpoint(last_checkpoint, template)
+        loop.update({k: meta[k] for k in loop})
+        run.truncate_metrics(int(state.step))
+        history = run.read_metrics()
+        resumed = True
+
+    def checkpoint(phase_index):
+        nonlocal last_checkpoint
+        if run is not None:
+            last_checkpoint = save_checkpoint(
+                run.checkpoints_dir, int(state.step), state, {**loop, "phase": phase_index}, config.keep_last
+            )
+
+    total_steps = phases[-1].end_step
+    bar = tqdm(
+        total=total_steps,
+        initial=int(state.step),
+        unit="step",
+        disable=not config.progress,
+        dynamic_ncols=True,
+        leave=True,
+    )
+    start_time = time.perf_counter()
+    try:
+        for phase_index, phase in enumerate(phases):
+            if phase_index < loop["phase"] or loop["stopped_early"]:
+                continue
+            if phase_index > 0 and not (resumed and phase_index == loop["phase"]):
+                state = unaliased(
+                    dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
+                )
+            loop["phase"] = phase_index
+            step = make_step(
+                loss_fn,
+                phase.optimizer,
+                static,
+                needs_value_fn=phase.needs_value_fn,
+                weighting=weighting,
+                frozen=frozen_params,
+            )
+            run_chunk = _chunk_runner(step, sampler_static)
+            while int(state.step) < phase.end_step:
+                first_step = int(state.step)
+                num_steps = min(config.chunk_size, phase.end_step - first_step)
+                tick = time.perf_counter()
+                state, metrics = run_chunk(state, data_arrays, sampler_arrays, num_steps)
+                metrics = jax.device_get(metrics)
+                seconds = time.perf_counter() - tick
+                bad = _first_bad(metrics, names)
+                if bad is not None:
+                    index, name = bad
+                    raise NonFiniteLossError(
+                        first_step + index,
+                        name,
+                        float(metrics[name][index]),
+                        None if last_checkpoint is None else str(last_checkpoint),
+                    )
+                now = first_step + num_steps
+                record = {"step": now, **{k: float(v[-1]) for k, v in metrics.items()}}
+                if phase.schedule is not None:
+                    record["learning_rate"] = float(phase.schedule(now - 1))
+                record["steps_per_s"] = num_steps / seconds
+                record["wall_time"] = time.perf_counter() - start_time
+                if eval_fn is not None and config.eval_every and now % config.eval_every == 0:
+                    evaluation = eval_fn(eqx.combine(state.params, static))
+                    record.update({k: float(v) for k, v in evaluation.items()})
+                history.append(record)
+                if run is not None:
+                    run.log(record)
+                if config.early_stopping_patience is not None:
+                    _update_early_stopping(loop, record, config)
+                at_end = now == phase.end_step or loop["stopped_early"]
+                if at_end or now % config.checkpoint_every == 0:
+                    checkpoint(phase_index)
+                bar.update(num_steps)
+                bar.set_postfix(
+                    {k: f"{record[k]:.3e}" for k in ("loss", *names) if k in record}, refresh=False
+                )
+                if loop["stopped_early"]:
+                    break
+    finally:
+        bar.close()
+    return FitResult(
+        model=eqx.combine(state.params, static),
+        state=state,
+        history=history,
+        stopped_early=loop["stopped_early"],
+        checkpoint=last_checkpoint,
+    )
+
+
+def _update_early_stopping(loop: dict, record: dict, config: TrainConfig) -> None:
+    metric = config.early_stopping_metric
+    if metric not in record:
+        raise ValueError(
+            f"train.early_stopping_metric = {metric!r} is not among the logged metrics "
+            f"({', '.join(sorted(record))}); choose one of those"
+        )
+    value = record[metric]
+    if loop["best"] is None or value < loop["best"] - config.early_stopping_min_delta:
+        loop["best"] = value
+        loop["bad_intervals"] = 0
+    else:
+        loop["bad_intervals"] += 1
+        if loop["bad_intervals"] >= config.early_stopping_patience:
+            loop["stopped_early"] = True
+

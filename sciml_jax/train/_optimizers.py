@@ -1,0 +1,79 @@
+"""optax optimizers and learning-rate schedules chosen by name from a config."""
+
+import optax
+
+from ..config import OptimizerConfig, ScheduleConfig
+
+
+def make_schedule(config: ScheduleConfig, learning_rate: float) -> optax.Schedule:
+    """The learning rate as a function of the step, as described by `config`."""
+    if config.name == "constant":
+        return optax.constant_schedule(learning_rate)
+    if config.name == "warmup_cosine":
+        return optax.warmup_cosine_decay_schedule(
+            init_value=0.0,
+            peak_value=learning_rate,
+            warmup_steps=config.warmup_steps,
+            decay_steps=config.warmup_steps + config.decay_steps,
+            end_value=config.end_value,
+        )
+    decay = optax.exponential_decay(
+        init_value=learning_rate,
+        transition_steps=config.decay_steps,
+        decay_rate=config.decay_rate,
+    )
+    if config.name == "exponential":
+        return decay
+    warmup = optax.linear_schedule(0.0, learning_rate, max(config.warmup_steps, 1))
+    return optax.join_schedules([warmup, decay], [config.warmup_steps])
+
+
+def make_optimizer(config: OptimizerConfig, *, lbfgs_memory: int = 20) -> optax.GradientTransformation:
+    """An optax optimizer from its config, with gradient clipping in front if asked.
+
+    **Arguments:**
+
+    - `config`: name (`adam`, `adamw`, `sgd`, `lbfgs`), learning rate and schedule, betas,
+      weight decay, momentum, `clip_norm`.
+    - `lbfgs_memory`: the L-BFGS history length.
+
+    **Returns:** an `optax.GradientTransformation`. L-BFGS (optax's `lbfgs` with its zoom
+    line search) needs `value`, `grad` and `value_fn` in `update`; `is_lbfgs` tells
+    the training step to pass them.
+
+    **Example:**
+
+    ```python
+    optimizer = make_optimizer(OptimizerConfig(name="adam", learning_rate=1e-3))
+    ```
+    """
+    schedule = make_schedule(config.schedule, config.learning_rate)
+    if config.name == "adam":
+        optimizer = optax.adam(schedule, b1=config.b1, b2=config.b2)
+    elif config.name == "adamw":
+        optimizer = optax.adamw(
+            schedule, b1=config.b1, b2=config.b2, weight_decay=config.weight_decay
+        )
+    elif config.name == "sgd":
+        optimizer = optax.sgd(schedule, momentum=config.momentum or None)
+    elif config.name == "lbfgs":
+        optimizer = make_lbfgs(lbfgs_memory)
+    else:
+        raise ValueError(
+            f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs"
+        )
+    if config.clip_norm is not None:
+        optimizer = optax.chain(optax.clip_by_global_norm(config.clip_norm), optimizer)
+    return optimizer
+
+
+def make_lbfgs(memory_size: int = 20) -> optax.GradientTransformation:
+    """optax's L-BFGS with the strong-Wolfe zoom line search (learning rate chosen by it)."""
+    return optax.lbfgs(
+        memory_size=memory_size,
+        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=25),
+    )
+
+
+def is_lbfgs(config: OptimizerConfig) -> bool:
+    return config.name == "lbfgs"

@@ -1,0 +1,134 @@
+"""One optimizer step, and a `lax.scan` chunk of them, as pure functions."""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import optax
+from jaxtyping import PyTree
+
+from .._types import Key
+from ._state import AbstractSampler, AbstractWeighting, TrainState
+
+LossFn = Callable[[Any, PyTree, Key], Any]
+RESERVED_METRICS = ("loss", "grad_norm", "step")
+
+
+def as_terms(output: Any) -> dict[str, jax.Array]:
+    """A loss function may return a scalar or a dict of named terms; make it a dict."""
+    if isinstance(output, dict):
+        for name in output:
+            if name in RESERVED_METRICS and len(output) > 1:
+                raise ValueError(
+                    f"loss term name {name!r} is reserved for the loop's own metrics "
+                    f"({', '.join(RESERVED_METRICS)}); rename the term"
+                )
+        return output
+    return {"loss": output}
+
+
+def weighted_total(terms: dict, weights: dict) -> jax.Array:
+    return sum(weights[name] * value for name, value in terms.items())
+
+
+def make_step(
+    loss_fn: LossFn,
+    optimizer: optax.GradientTransformation,
+    static: PyTree,
+    *,
+    needs_value_fn: bool = False,
+    weighting: AbstractWeighting | None = None,
+    frozen: PyTree | None = None,
+) -> Callable[[TrainState, PyTree, Key], tuple[TrainState, dict]]:
+    """Build `step(state, batch, key) -> (state, metrics)` for a loss of an equinox model.
+
+    **Arguments:**
+
+    - `loss_fn`: `loss_fn(model, batch, key)` returning a scalar or a dict of named terms.
+      The minimised loss is `sum(weights[name] * term)`.
+    - `optimizer`: an optax transformation.
+    - `static`: the non-trainable part of the model (from `eqx.partition`).
+    - `needs_value_fn`: pass `value`, `grad` and `value_fn` to `optimizer.update`
+      (optax L-BFGS with a line search).
+    - `weighting`: optional adaptive loss weighting, applied every `weighting.every` steps.
+    - `frozen`: optional PyTree of bools shaped like `params`; `True` leaves get zero
+      updates (fine-tuning part of a model).
+
+    **Returns:** the pure step; `metrics` holds `loss`, each term and `grad_norm`.
+    """
+
+    def terms_of(params, batch, key):
+        return as_terms(loss_fn(eqx.combine(params, static), batch, key))
+
+    def total_of(params, weights, batch, key):
+        terms = terms_of(params, batch, key)
+        return weighted_total(terms, weights), terms
+
+    def freeze(tree):
+        if frozen is None:
+            return tree
+        return jax.tree.map(
+            lambda leaf, is_frozen: None if leaf is None else jnp.where(is_frozen, 0, leaf),
+            tree,
+            frozen,
+            is_leaf=lambda x: x is None,
+        )
+
+    def step(state: TrainState, batch: PyTree, key: Key) -> tuple[TrainState, dict]:
+        weights = state.weights
+        if weighting is not None:
+            weights = jax.lax.cond(
+                state.step % weighting.every == 0,
+                lambda w: weighting.update(w, lambda p: terms_of(p, batch, key), state.params, key),
+                lambda w: w,
+                weights,
+            )
+        (loss, terms), grads = jax.value_and_grad(total_of, has_aux=True)(
+            state.params, weights, batch, key
+        )
+        grads = freeze(grads)
+        if needs_value_fn:
+            updates, opt_state = optimizer.update(
+                grads,
+                state.opt_state,
+                state.params,
+                value=loss,
+                grad=grads,
+                value_fn=lambda p: total_of(p, weights, batch, key)[0],
+            )
+        else:
+            updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+        params = eqx.apply_updates(state.params, freeze(updates))
+        metrics = {"loss": loss, **terms, "grad_norm": optax.global_norm(grads)}
+        new_state = dataclasses.replace(
+            state, params=params, opt_state=opt_state, weights=weights, step=state.step + 1
+        )
+        return new_state, metrics
+
+    return step
+
+
+def draw_batch(
+    state: TrainState, data: PyTree, sampler: AbstractSampler | None
+) -> tuple[PyTree, TrainState, Key]:
+    """The batch and step key for `state.step`; the key depends only on (run key, step)."""
+    step_key = jr.fold_in(state.key, state.step)
+    if sampler is None:
+        return data, state, step_key
+    sample_key, step_key = jr.split(step_key)
+    batch, sampler_state = sampler.sample(state.sampler_state, sample_key)
+    return batch, dataclasses.replace(state, sampler_state=sampler_state), step_key
+
+
+def scan_steps(step, state: TrainState, data: PyTree, sampler, num_steps: int):
+    """`num_steps` steps in one `lax.scan`; returns the final state and stacked metrics."""
+
+    def body(state, _):
+        batch, state, key = draw_batch(state, data, sampler)
+        return step(state, batch, key)
+
+    return jax.lax.scan(body, state, None, length=num_steps)
