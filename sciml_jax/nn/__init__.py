@@ -1,0 +1,16 @@
+from ._deeponet import DeepONet as DeepONet
+from ._dilated_resnet import DilatedResNet as DilatedResNet
+from ._fno import FNO as FNO
+from ._fno import FNOBlock as FNOBlock
+from ._fno import PointwiseLinear as PointwiseLinear
+from ._fno import SpectralConv as SpectralConv
+from ._unet import UNet as UNet
+from ._embeddings import AbstractEmbedding as AbstractEmbedding
+from ._embeddings import FourierFeatures as FourierFeatures
+from ._embeddings import PeriodicEmbedding as PeriodicEmbedding
+from ._mlp import MLP as MLP
+from ._mlp import Ansatz as Ansatz
+from ._mlp import Dense as Dense
+from ._interop import from_linen as from_linen
+from ._interop import from_nnx as from_nnx
+from ._interop import PureFunctionModel as PureFunctionModel
