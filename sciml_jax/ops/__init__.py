@@ -1,0 +1,9 @@
+from ._autodiff import axis_index as axis_index
+from ._autodiff import directional as directional
+from ._autodiff import divergence as divergence
+from ._autodiff import grad as grad
+from ._autodiff import hessian as hessian
+from ._autodiff import jacobian as jacobian
+from ._autodiff import laplacian as laplacian
+from ._autodiff import partial as partial
+from ._autodiff import taylor as taylor

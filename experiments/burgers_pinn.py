@@ -1,0 +1,250 @@
+"""Burgers' equation by a physics-informed network, checked against the Cole–Hopf solution."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+
+from sciml_jax.analysis import rel_l2
+from sciml_jax.config import RunConfig, spec
+from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
+from sciml_jax.losses import dirichlet_loss, residual_loss
+from sciml_jax.nn import MLP, Ansatz, FourierFeatures
+from sciml_jax.pde import Burgers, burgers_cole_hopf
+from sciml_jax.train import RunDir, fit
+from sciml_jax.train._pinn_weighting import FixedWeighting, GradNormWeighting, causal_loss
+
+DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf solution"
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    width: int = spec(20, ge=1)
+    depth: int = spec(3, ge=1)
+    activation: Literal["tanh", "sin", "gelu", "swish"] = "tanh"
+    modified: bool = spec(False, doc="gated modified-MLP architecture")
+    factorise: bool = spec(False, doc="random weight factorisation (mu=1, sigma=0.1)")
+    fourier_features: int = spec(0, ge=0, doc="random Fourier features (0 = none)")
+    fourier_sigma: float = spec(1.0, gt=0.0)
+    ansatz: Literal["none", "odd", "boundary", "full"] = spec(
+        "none",
+        doc="hard constraints: odd = u(-x)=-u(x) exactly; boundary = (1-x^2) N; "
+        "full = -sin(pi x) + t (1-x^2) N (exact IC and BC)",
+    )
+
+
+@dataclass(frozen=True)
+class ProblemConfig:
+    viscosity: float = spec(0.01 / np.pi, gt=0.0, doc="nu; the classic value is 0.01/pi")
+    n_residual: int = spec(2540, ge=1)
+    n_boundary: int = spec(160, ge=0)
+    n_initial: int = spec(80, ge=0)
+    sampler: Literal["uniform", "lhs", "sobol"] = "uniform"
+    resample: bool = spec(True, doc="fresh collocation points every Adam step")
+    weighting: Literal["fixed", "grad_norm"] = "fixed"
+    weighting_every: int = spec(1000, ge=1)
+    initial_weight: float = spec(1.0, gt=0.0)
+    boundary_weight: float = spec(1.0, gt=0.0)
+    causal_epsilon: float = spec(0.0, ge=0.0, doc="causal weighting strength (0 = off)")
+    causal_slabs: int = spec(16, ge=1)
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    problem: ProblemConfig = field(default_factory=ProblemConfig)
+
+
+def make_network(config: NetworkConfig, key) -> MLP:
+    """The coordinate network of the config, wrapped in its hard-constraint ansatz."""
+    embed_key, net_key = jr.split(key)
+    embedding = (
+        FourierFeatures(2, config.fourier_features, config.fourier_sigma, key=embed_key)
+        if config.fourier_features
+        else None
+    )
+    net = MLP(
+        2,
+        "scalar",
+        config.width,
+        config.depth,
+        config.activation,
+        embedding=embedding,
+        factorise=(1.0, 0.1) if config.factorise else None,
+        modified=config.modified,
+        key=net_key,
+    )
+    if config.ansatz == "none":
+        return net
+    if config.ansatz == "odd":
+        return _OddInX(net)
+    if config.ansatz == "boundary":
+        return Ansatz(net, _boundary_ansatz)
+    return Ansatz(net, _full_ansatz)
+
+
+def _boundary_ansatz(p, n):
+    return (1 - p[0] ** 2) * n
+
+
+def _full_ansatz(p, n):
+    return -jnp.sin(jnp.pi * p[0]) + p[1] * (1 - p[0] ** 2) * n
+
+
+class _OddInX(eqx.Module):
+    """u(x, t) = N(x, t) - N(-x, t): odd in x, so u(0, t) = 0 and symmetry hold exactly."""
+
+    net: MLP
+
+    def __call__(self, p):
+        return 0.5 * (self.net(p) - self.net(p * jnp.array([-1.0, 1.0], p.dtype)))
+
+
+def reference_grid():
+    """The classic grid: 256 x in [-1, 1] (ends included) by 100 t in [0, 0.99]."""
+    x = np.linspace(-1.0, 1.0, 256)
+    t = np.linspace(0.0, 0.99, 100)
+    return x, t
+
+
+def reference_solution(viscosity: float) -> np.ndarray:
+    """Cole–Hopf on the reference grid in float64, shape (len(t), len(x))."""
+    x, t = reference_grid()
+    with jax.enable_x64(True):
+        u = burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], viscosity)
+        return np.asarray(u)
+
+
+def make_loss(config: ProblemConfig):
+    pde = Burgers(viscosity=config.viscosity)
+
+    def loss_fn(model, batch, key):
+        if config.causal_epsilon > 0:
+            # Sort points into time slabs of equal count so the causal weights see
+            # the residual slab by slab, earliest first.
+            points = batch["interior"]
+            order = jnp.argsort(points[:, 1])
+            slabs = points[order].reshape(config.causal_slabs, -1, 2)
+            residuals = jax.vmap(jax.vmap(lambda p: pde.residual(model, p)))(slabs)
+            residual, _ = causal_loss(residuals, config.causal_epsilon)
+        else:
+            residual = residual_loss(pde.residual, model, batch["interior"])
+        terms = {"residual": residual}
+        if "initial" in batch:
+            terms["initial"] = dirichlet_loss(model, batch["initial"], pde.initial)
+        if "boundary" in batch:
+            terms["boundary"] = dirichlet_loss(model, batch["boundary"], pde.boundary)
+        return terms
+
+    return loss_fn
+
+
+def make_sampler(config: ProblemConfig, adam_steps: int) -> CollocationSampler:
+    if config.causal_epsilon > 0 and config.n_residual % config.causal_slabs:
+        raise ValueError(
+            f"problem.n_residual={config.n_residual} must be a multiple of "
+            f"problem.causal_slabs={config.causal_slabs} for causal weighting."
+        )
+    return CollocationSampler(
+        TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0),
+        config.n_residual,
+        config.n_boundary,
+        config.n_initial,
+        method=config.sampler,
+        resample=config.resample,
+        resample_until=adam_steps if config.resample else None,
+    )
+
+
+def make_weighting(config: ProblemConfig, ansatz: str):
+    if config.weighting == "grad_norm":
+        return GradNormWeighting(every=config.weighting_every)
+    weights = {}
+    if config.n_initial and ansatz != "full":
+        weights["initial"] = config.initial_weight
+    if config.n_boundary and ansatz not in ("full", "boundary"):
+        weights["boundary"] = config.boundary_weight
+    return FixedWeighting(weights)
+
+
+def _problem_for_ansatz(config: Config) -> ProblemConfig:
+    # Terms that a hard constraint satisfies exactly are dropped from the loss.
+    import dataclasses
+
+    problem = config.problem
+    if config.network.ansatz == "full":
+        problem = dataclasses.replace(problem, n_initial=0, n_boundary=0)
+    elif config.network.ansatz == "boundary":
+        problem = dataclasses.replace(problem, n_boundary=0)
+    return problem
+
+
+def run(config: Config, run: RunDir | None) -> dict:
+    model_key, sampler_key = jr.split(jr.key(config.seed))
+    problem = _problem_for_ansatz(config)
+    x, t = reference_grid()
+    reference = reference_solution(problem.viscosity)
+    grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(-1, 2)
+
+    def predict(model):
+        return jax.vmap(model)(grid).reshape(len(t), len(x))
+
+    def evaluate(model):
+        return {"rel_l2": rel_l2(predict(model), jnp.asarray(reference))}
+
+    start = time.perf_counter()
+    result = fit(
+        make_network(config.network, model_key),
+        make_loss(problem),
+        config.train,
+        key=sampler_key,
+        sampler=make_sampler(problem, config.train.steps),
+        run=run,
+        eval_fn=evaluate if config.train.eval_every else None,
+        weighting=make_weighting(problem, config.network.ansatz),
+    )
+    seconds = time.perf_counter() - start
+    u = np.asarray(predict(result.model), dtype=np.float64)
+    error = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+    adam_rates = [r["steps_per_s"] for r in result.history if r["step"] <= config.train.steps]
+    summary = {
+        "rel_l2": error,
+        "final_loss": result.history[-1]["loss"] if result.history else None,
+        "steps": int(result.state.step),
+        "wall_time_s": seconds,
+        "adam_steps_per_s": float(np.median(adam_rates[1:] or adam_rates)) if adam_rates else None,
+    }
+    if run is not None:
+        run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
+        _save_figures(run, x, t, u, reference, result.history)
+    return summary
+
+
+def _save_figures(run, x, t, u, reference, history):
+    import matplotlib.pyplot as plt
+
+    fields = [("prediction", u), ("reference", reference), ("error", np.abs(u - reference))]
+    for name, values in fields:
+        figure, axis = plt.subplots(figsize=(6, 3.2))
+        image = axis.pcolormesh(t, x, values.T, shading="auto", cmap="viridis" if name == "error" else "RdBu_r")
+        axis.set_xlabel("t")
+        axis.set_ylabel("x")
+        axis.set_title({"error": "|PINN - Cole-Hopf|"}.get(name, name))
+        figure.colorbar(image, ax=axis)
+        run.save_figure(figure, name)
+        plt.close(figure)
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    steps = [r["step"] for r in history]
+    for key in ("loss", "residual", "initial", "boundary", "rel_l2"):
+        values = [r.get(key) for r in history]
+        if any(v is not None for v in values):
+            axis.semilogy([s for s, v in zip(steps, values) if v is not None], [v for v in values if v is not None], label=key)
+    axis.set_xlabel("step")
+    axis.legend()
+    run.save_figure(figure, "loss_curves")
+    plt.close(figure)
