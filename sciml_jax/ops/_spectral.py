@@ -113,7 +113,7 @@ def dealiasing_mask(
 
     **Returns:**
 
-    A boolean array `(1, N, ..., N // 2 + 1)` that broadcasts over channels.
+    A 0/1 float array `(1, N, ..., N // 2 + 1)` that broadcasts over channels.
     """
     if not 0.0 < fraction <= 1.0:
         raise ValueError(
@@ -122,7 +122,7 @@ def dealiasing_mask(
         )
     k = wavenumbers(num_spatial_dims, 2 * jnp.pi, num_points)
     cutoff = fraction * (num_points // 2)
-    return jnp.all(jnp.abs(k) <= cutoff + 1e-6, axis=0)[None]
+    return jnp.where(jnp.all(jnp.abs(k) <= cutoff + 1e-6, axis=0), 1.0, 0.0)[None]
 
 
 def spatial_axes(num_spatial_dims: int) -> tuple[int, ...]:

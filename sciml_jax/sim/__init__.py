@@ -10,3 +10,9 @@ from ._kuramoto_sivashinsky import KuramotoSivashinsky as KuramotoSivashinsky
 from ._rollout import rollout as rollout
 from ._rollout import rollout_final as rollout_final
 from ..ops._spectral import make_grid as make_grid
+from ._advection import Advection as Advection
+from ._diffusion import Diffusion as Diffusion
+from ._gray_scott import GrayScott as GrayScott
+from ._korteweg_de_vries import KortewegDeVries as KortewegDeVries
+from ._navier_stokes import NavierStokesVorticity as NavierStokesVorticity
+from ._navier_stokes import kolmogorov_forcing as kolmogorov_forcing

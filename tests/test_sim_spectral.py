@@ -1,0 +1,252 @@
+"""Spectral ETDRK steppers against exact solutions, conservation laws and fitted orders."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from sciml_jax.sim import (
+    ETDRK,
+    Advection,
+    AllenCahn,
+    Burgers,
+    Diffusion,
+    GrayScott,
+    KortewegDeVries,
+    KuramotoSivashinsky,
+    NavierStokesVorticity,
+    make_grid,
+    phi_functions,
+    rollout,
+    rollout_final,
+)
+
+
+def rel_l2(a, b):
+    return float(jnp.linalg.norm(a - b) / jnp.linalg.norm(b))
+
+
+def test_phi_functions_match_direct_formula_and_small_z_limit(x64):
+    # Direct formulas are accurate for |z| ~ 1..10; at z -> 0 the limits are 1/k!.
+    z = jnp.array([-8.0, -2.5, -1.0, 0.7, 3.0])
+    phi0, phi1, phi2, phi3 = phi_functions(z, 3)
+    e = jnp.exp(z)
+    np.testing.assert_allclose(phi1, (e - 1) / z, rtol=1e-12)
+    np.testing.assert_allclose(phi2, (e - 1 - z) / z**2, rtol=1e-12)
+    np.testing.assert_allclose(phi3, (e - 1 - z - z**2 / 2) / z**3, rtol=1e-11)
+    tiny = phi_functions(jnp.array([0.0, 1e-9, -1e-9]), 3)
+    for k in range(4):
+        np.testing.assert_allclose(tiny[k], 1 / math.factorial(k), rtol=1e-8)
+    # Complex (dispersive) arguments: phi1(i y) = (e^{iy} - 1)/(iy).
+    zc = 1j * jnp.array([0.5, 4.0, 50.0])
+    np.testing.assert_allclose(phi_functions(zc, 1)[1], (jnp.exp(zc) - 1) / zc, rtol=1e-12)
+
+
+def test_burgers_matches_cole_hopf_float64_n1024(x64):
+    from sciml_jax.pde import burgers_cole_hopf
+
+    nu = 0.01 / jnp.pi
+    x = make_grid(1, 2.0, 1024, origin=-1.0)
+    stepper = Burgers(
+        1, 2.0, 1024, 1e-3, diffusivity=nu, order=4,
+        convection_form="advective", dealiasing_fraction=1.0,
+    )
+    trajectory = jax.jit(lambda u: rollout(stepper, u, 990, save_every=90))(-jnp.sin(jnp.pi * x))
+    times = jnp.arange(trajectory.shape[0]) * 0.09
+    reference = jax.vmap(lambda t: burgers_cole_hopf(x[0], t, nu))(times)
+    error = rel_l2(trajectory[:, 0], reference)
+    assert error <= 1e-8, error
+
+
+def test_heat_modes_decay_exactly_2d(x64):
+    alpha, t_final = 0.3, 0.8
+    x, y = make_grid(2, 2 * jnp.pi, 32)
+    u0 = (jnp.sin(x) * jnp.cos(2 * y) + 0.5 * jnp.cos(3 * x))[None]
+    stepper = Diffusion(2, 2 * jnp.pi, 32, 0.1, diffusivity=alpha)
+    u = rollout_final(stepper, u0, 8)
+    exact = (
+        jnp.exp(-alpha * 5 * t_final) * jnp.sin(x) * jnp.cos(2 * y)
+        + 0.5 * jnp.exp(-alpha * 9 * t_final) * jnp.cos(3 * x)
+    )[None]
+    assert rel_l2(u, exact) <= 1e-13
+
+
+def test_advection_translates_exactly_one_period(x64):
+    x = make_grid(1, 1.0, 64)
+    u0 = jnp.exp(jnp.sin(2 * jnp.pi * x))
+    stepper = Advection(1, 1.0, 64, 0.01, velocity=1.5)
+    u = rollout_final(stepper, u0, 20)
+    exact = jnp.exp(jnp.sin(2 * jnp.pi * (x - 0.3)))
+    assert rel_l2(u, exact) <= 1e-13
+
+
+def test_kdv_soliton_travels_at_its_speed(x64):
+    # Centred so that the soliton stays >= 18 from its periodic images: their overlap,
+    # ~4 exp(-sqrt(c) 18), is below 1e-10.
+    speed, length, x0, t_final = 2.0, 40.0, 18.0, 2.0
+
+    def soliton(x, t):
+        return speed / 2 / jnp.cosh(jnp.sqrt(speed) / 2 * (x - speed * t - x0)) ** 2
+
+    x = make_grid(1, length, 256)
+    stepper = KortewegDeVries(1, length, 256, 2e-3, order=4, dealiasing_fraction=1.0)
+    u = rollout_final(stepper, soliton(x, 0.0), 1000)
+    assert rel_l2(u, soliton(x, t_final)) <= 1e-8
+
+
+def test_taylor_green_vortex_decay_float64(x64):
+    nu, k, t_final = 0.05, 2.0, 1.0
+    x, y = make_grid(2, 2 * jnp.pi, 32)
+    omega0 = (2 * k * jnp.sin(k * x) * jnp.sin(k * y))[None]
+    stepper = NavierStokesVorticity(2 * jnp.pi, 32, 0.05, diffusivity=nu, order=4)
+    omega = rollout_final(stepper, omega0, 20)
+    exact = omega0 * jnp.exp(-2 * nu * k**2 * t_final)
+    assert rel_l2(omega, exact) <= 1e-8
+
+
+def test_navier_stokes_velocity_is_divergence_free_and_recovers_vorticity(x64, getkey):
+    n = 32
+    stepper = NavierStokesVorticity(1.0, n, 1e-3, dealiasing_fraction=1.0)
+    dx, dy = stepper.derivative
+    # A random zero-mean field without Nyquist modes (their odd derivatives are zeroed).
+    omega_hat = stepper.to_fourier(jax.random.normal(getkey(), (1, n, n)))
+    omega_hat = jnp.where(jnp.abs(dx * dy) + jnp.abs(dx) + jnp.abs(dy) > 0, omega_hat, 0.0)
+    k = stepper.wavenumbers()
+    nyquist = jnp.any(jnp.abs(k) * (1.0 / (2 * jnp.pi)) >= n / 2, axis=0)
+    omega_hat = jnp.where(nyquist, 0.0, omega_hat)
+    omega = stepper.to_physical(omega_hat)
+    u_hat = stepper.to_fourier(stepper.velocity(omega_hat))
+    divergence = stepper.to_physical((dx * u_hat[0] + dy * u_hat[1])[None])
+    curl = stepper.to_physical((dx * u_hat[1] - dy * u_hat[0])[None])
+    assert float(jnp.max(jnp.abs(divergence))) <= 1e-12
+    assert rel_l2(curl, omega) <= 1e-12
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_etdrk_temporal_convergence_order(x64, order):
+    # Smooth Burgers solution; reference by ETDRK4 at a much smaller step.
+    length, n, t_final = 2 * jnp.pi, 32, 1.0
+    x = make_grid(1, length, n)
+    u0 = jnp.sin(x) + 0.3 * jnp.cos(2 * x)
+
+    def solve(num_steps, scheme_order):
+        stepper = Burgers(1, length, n, t_final / num_steps, diffusivity=0.2, order=scheme_order)
+        return rollout_final(stepper, u0, num_steps)
+
+    reference = solve(512, 4)
+    steps = [8, 16, 32]
+    errors = [float(jnp.linalg.norm(solve(m, order) - reference)) for m in steps]
+    slope = -np.polyfit(np.log(steps), np.log(errors), 1)[0]
+    assert abs(slope - order) <= 0.3, (errors, slope)
+
+
+def test_ks_mean_is_conserved_and_chaotic_amplitude_bounded(x64):
+    length, n = 32 * jnp.pi, 128
+    x = make_grid(1, length, n)
+    u0 = jnp.cos(x / 16) * (1 + jnp.sin(x / 16))
+    stepper = KuramotoSivashinsky(1, length, n, 0.25, order=4)
+    trajectory = rollout(stepper, u0, 800, save_every=100)
+    # Conservative form: d/dt of the mean is the k = 0 mode of derivatives, exactly zero.
+    means = trajectory.mean(axis=(1, 2))
+    assert float(jnp.max(jnp.abs(means - means[0]))) <= 1e-12
+    # The KS attractor of this setup has |u| < 4 (Kassam & Trefethen 2005, fig. 3).
+    assert 1.5 <= float(jnp.max(jnp.abs(trajectory[-1]))) <= 4.0
+
+
+def test_allen_cahn_energy_decreases_and_stays_in_unit_band(x64):
+    eps, c = 1e-3, 5.0
+    x = make_grid(1, 2.0, 256, origin=-1.0)
+    u0 = x**2 * jnp.cos(jnp.pi * x)
+    stepper = AllenCahn(1, 2.0, 256, 1e-3, diffusivity=eps, reaction_coefficient=c)
+    trajectory = rollout(stepper, u0, 500, save_every=50)
+
+    def energy(u):
+        # Allen-Cahn is the L2 gradient flow of E = int eps/2 u_x^2 + c/4 (u^2 - 1)^2.
+        u_hat = jnp.fft.rfft(u[0])
+        k = jnp.fft.rfftfreq(256, 2.0 / 256) * 2 * jnp.pi
+        ux = jnp.fft.irfft(1j * k * u_hat, 256)
+        return jnp.mean(eps / 2 * ux**2 + c / 4 * (u[0] ** 2 - 1) ** 2) * 2.0
+
+    energies = jnp.array([energy(u) for u in trajectory])
+    assert bool(jnp.all(jnp.diff(energies) < 0))
+    assert float(jnp.max(jnp.abs(trajectory))) <= 1.0 + 1e-3
+
+
+def test_gray_scott_homogeneous_steady_state_and_reaction_ode(x64):
+    stepper = GrayScott(1, 1.0, 16, 0.5, feed_rate=0.03, kill_rate=0.06, order=4)
+    steady = jnp.stack([jnp.ones(16), jnp.zeros(16)])
+    assert float(jnp.max(jnp.abs(stepper(steady) - steady))) <= 1e-14
+    # A spatially uniform state follows the reaction ODE; compare with a fine RK4 solve.
+    uniform = jnp.stack([jnp.full(16, 0.5), jnp.full(16, 0.25)])
+    final = rollout_final(stepper, uniform, 20)
+
+    def rhs(y):
+        u, v = y
+        return jnp.array([-u * v**2 + 0.03 * (1 - u), u * v**2 - 0.09 * v])
+
+    def rk4(_, y, h=0.01):
+        k1 = rhs(y)
+        k2 = rhs(y + h / 2 * k1)
+        k3 = rhs(y + h / 2 * k2)
+        k4 = rhs(y + h * k3)
+        return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+    y = jax.lax.fori_loop(0, 1000, rk4, jnp.array([0.5, 0.25]))
+    np.testing.assert_allclose(final[:, 0], y, rtol=1e-6)
+
+
+def test_vmapped_viscosity_sweep_equals_loop(getkey):
+    x = make_grid(1, 2 * jnp.pi, 64)
+    u0 = jnp.sin(x)
+    viscosities = jnp.array([0.05, 0.1, 0.2])
+
+    def final(nu):
+        return rollout_final(Burgers(1, 2 * jnp.pi, 64, 0.01, diffusivity=nu), u0, 50)
+
+    swept = jax.jit(jax.vmap(final))(viscosities)
+    looped = jnp.stack([final(nu) for nu in viscosities])
+    np.testing.assert_allclose(swept, looped, rtol=1e-5, atol=1e-6)
+    # More viscosity, more dissipated energy: a physical ordering check.
+    energies = jnp.sum(swept**2, axis=(1, 2))
+    assert bool(jnp.all(jnp.diff(energies) < 0))
+
+
+def test_rollout_saves_initial_state_and_every_kth_step():
+    stepper = Diffusion(1, 2 * jnp.pi, 16, 0.1, diffusivity=1.0)
+    u0 = jnp.sin(make_grid(1, 2 * jnp.pi, 16))
+    trajectory = rollout(stepper, u0, 12, save_every=4)
+    assert trajectory.shape == (4, 1, 16)
+    amplitudes = jnp.max(jnp.abs(trajectory), axis=(1, 2))
+    np.testing.assert_allclose(amplitudes, jnp.exp(-0.4 * jnp.arange(4)), rtol=1e-5)
+    checkpointed = rollout(stepper, u0, 12, save_every=4, checkpoint=True)
+    np.testing.assert_allclose(checkpointed, trajectory, rtol=1e-6, atol=1e-7)
+
+
+def test_gradient_through_rollout_matches_finite_difference(x64):
+    x = make_grid(1, 2 * jnp.pi, 32)
+    u0 = jnp.sin(x) + 0.5
+
+    def loss(nu):
+        stepper = Burgers(1, 2 * jnp.pi, 32, 0.05, diffusivity=nu, order=4)
+        return jnp.sum(rollout(stepper, u0, 20, save_every=5, checkpoint=True) ** 2)
+
+    grad = jax.grad(loss)(0.1)
+    eps = 1e-6
+    finite = (loss(0.1 + eps) - loss(0.1 - eps)) / (2 * eps)
+    np.testing.assert_allclose(grad, finite, rtol=1e-6)
+
+
+def test_bad_inputs_raise_value_errors():
+    stepper = Burgers(1, 2.0, 32, 0.01)
+    with pytest.raises(ValueError, match="channels first"):
+        stepper(jnp.zeros(32))
+    with pytest.raises(ValueError, match="multiple of save_every"):
+        rollout(stepper, jnp.zeros((1, 32)), 10, save_every=3)
+    with pytest.raises(ValueError, match="order"):
+        ETDRK(jnp.zeros(3), 0.1, order=5)
+    with pytest.raises(ValueError, match="num_points"):
+        Burgers(1, 2.0, 1, 0.01)
+    with pytest.raises(ValueError, match="forcing"):
+        NavierStokesVorticity(1.0, 16, 0.01, forcing=jnp.zeros((16, 16)))
