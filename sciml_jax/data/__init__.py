@@ -1,0 +1,10 @@
+from ._antiderivative import antiderivative_dataset as antiderivative_dataset
+from ._antiderivative import sample_rbf_function as sample_rbf_function
+from ._cache import cached_dataset as cached_dataset
+from ._cache import default_cache_dir as default_cache_dir
+from ._cache import generate_in_batches as generate_in_batches
+from ._cache import recipe_hash as recipe_hash
+from ._grf import GaussianRandomField as GaussianRandomField
+from ._normalizer import Normalizer as Normalizer
+from ._burgers_dataset import burgers_dataset as burgers_dataset
+from ._ks_dataset import ks_trajectories as ks_trajectories
