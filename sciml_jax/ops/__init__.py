@@ -7,3 +7,13 @@ from ._autodiff import jacobian as jacobian
 from ._autodiff import laplacian as laplacian
 from ._autodiff import partial as partial
 from ._autodiff import taylor as taylor
+from ._spectral import dealiasing_mask as dealiasing_mask
+from ._spectral import derivative_symbol as derivative_symbol
+from ._spectral import make_grid as make_grid
+from ._spectral import spectral_derivative as spectral_derivative
+from ._spectral import wavenumbers as wavenumbers
+from ._finite_difference import dst1 as dst1
+from ._finite_difference import fd_gradient as fd_gradient
+from ._finite_difference import fd_laplacian as fd_laplacian
+from ._finite_difference import fd_laplacian_eigenvalues as fd_laplacian_eigenvalues
+from ._finite_difference import fd_spacing as fd_spacing

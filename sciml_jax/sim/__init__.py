@@ -16,3 +16,5 @@ from ._gray_scott import GrayScott as GrayScott
 from ._korteweg_de_vries import KortewegDeVries as KortewegDeVries
 from ._navier_stokes import NavierStokesVorticity as NavierStokesVorticity
 from ._navier_stokes import kolmogorov_forcing as kolmogorov_forcing
+from ._heat_finite_difference import HeatCrankNicolson as HeatCrankNicolson
+from ._heat_finite_difference import HeatExplicit as HeatExplicit

@@ -16,6 +16,9 @@ class AllenCahn(AbstractSpectralStepper):
 
     A cubic product aliases unless `dealiasing_fraction <= 1/2`; the default 2/3 is the
     usual compromise, and with a resolved solution the aliased energy is negligible.
+    Modes removed by the dealiasing mask see only the linear part $c - \\epsilon k^2$; on a
+    grid so coarse that this is positive for them, they grow from round-off (see
+    `sciml_jax.analysis.jacobian_spectrum`), so resolve $\\epsilon k_{\\max}^2 > c$.
 
     **Arguments:**
 
