@@ -198,6 +198,8 @@ def fit(
         phases.append(_Phase(make_lbfgs(config.lbfgs_memory), True, config.steps + config.lbfgs_steps, None))
 
     state, static = initial_state(model, loss_fn, phases[0].optimizer, key, data, sampler, weighting)
+    # The loop donates the state's buffers; copy so the caller's model stays alive.
+    state = jax.tree.map(lambda leaf: jnp.array(leaf, copy=True), state)
     names = tuple(state.weights)
     frozen_params = None
     if frozen is not None:

@@ -103,7 +103,7 @@ def make_step(
         else:
             updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = eqx.apply_updates(state.params, freeze(updates))
-        metrics = {"loss": loss, **terms, "grad_norm": optax.global_norm(grads)}
+        metrics = {"loss": loss, **terms, "grad_norm": optax.tree.norm(grads)}
         new_state = dataclasses.replace(
             state, params=params, opt_state=opt_state, weights=weights, step=state.step + 1
         )
