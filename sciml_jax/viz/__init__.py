@@ -1,0 +1,1 @@
+from ._training import plot_history as plot_history
