@@ -1,3 +1,4 @@
+from ._metrics import rel_l2 as rel_l2
 from ._convergence import fit_convergence_order as fit_convergence_order
 from ._stability import fourier_symbol as fourier_symbol
 from ._stability import jacobian_spectrum as jacobian_spectrum
