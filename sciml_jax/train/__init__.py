@@ -16,3 +16,8 @@ from ._state import AbstractSampler as AbstractSampler
 from ._state import AbstractWeighting as AbstractWeighting
 from ._state import TrainState as TrainState
 from ._step import make_step as make_step
+from ._autoregressive import MinibatchSampler as MinibatchSampler
+from ._autoregressive import ResidualEmulator as ResidualEmulator
+from ._autoregressive import TrajectorySampler as TrajectorySampler
+from ._autoregressive import curriculum_horizon as curriculum_horizon
+from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss

@@ -1,0 +1,81 @@
+"""Rollout metrics for autoregressive emulators: nRMSE per step, its geometric mean over a
+horizon (the APEBench score) and a blow-up check for long rollouts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float, Int
+
+__all__ = ["autoregressive_rollout", "nrmse_per_step", "geometric_mean_nrmse", "blowup_step"]
+
+
+def autoregressive_rollout(model: Callable, u0: Float[Array, "channels *grid"],
+                           num_steps: int) -> Float[Array, "steps channels *grid"]:
+    """``[f(u0), f(f(u0)), ...]``: `num_steps` applications of `model`, in `lax.scan`.
+
+    **Returns:** the predicted states ``u_1..u_T`` (the initial state excluded), so that
+    ``prediction[t - 1]`` is compared with the reference at step ``t``.
+    """
+    if not isinstance(num_steps, int) or num_steps < 1:
+        raise ValueError(f"num_steps={num_steps!r}; expected a positive int.")
+
+    def step(u, _):
+        u_next = model(u)
+        return u_next, u_next
+
+    return jax.lax.scan(step, u0, None, length=num_steps)[1]
+
+
+def nrmse_per_step(prediction: Float[Array, "steps ..."], reference: Float[Array, "steps ..."],
+                   eps: float = 1e-12) -> Float[Array, " steps"]:
+    """Normalised RMSE at every step of one trajectory.
+
+    $$ \\mathrm{nRMSE}_t = \\frac{\\lVert \\hat u_t - u_t \\rVert_2}{\\lVert u_t \\rVert_2} $$
+
+    (RMSE over RMS of the reference; for a batch, `jax.vmap` and average over trajectories.)
+
+    **Arguments:** `prediction`, `reference` of shape ``(steps, channels, *grid)``.
+
+    **Returns:** ``(steps,)``.
+    """
+    if prediction.shape != reference.shape:
+        raise ValueError(
+            f"nrmse_per_step got prediction {prediction.shape} and reference "
+            f"{reference.shape}; both must be (steps, channels, *grid).")
+    axes = tuple(range(1, prediction.ndim))
+    error = jnp.sqrt(jnp.sum((prediction - reference) ** 2, axis=axes))
+    return error / (jnp.sqrt(jnp.sum(reference**2, axis=axes)) + eps)
+
+
+def geometric_mean_nrmse(nrmse: Float[Array, "... steps"], horizon: int = 100
+                         ) -> Float[Array, "..."]:
+    """Geometric mean of the nRMSE over the first `horizon` steps (APEBench's summary).
+
+    $$ \\mathrm{GMean} = \\exp\\Big(\\frac1H \\sum_{t=1}^{H} \\log \\mathrm{nRMSE}_t\\Big) $$
+
+    **Arguments:** `nrmse` with steps on the last axis (at least `horizon` of them).
+
+    **Returns:** the geometric mean over those steps (one value per leading index).
+    """
+    if nrmse.shape[-1] < horizon:
+        raise ValueError(
+            f"geometric_mean_nrmse needs {horizon} steps, got {nrmse.shape[-1]}; roll out "
+            "longer or pass a smaller horizon.")
+    return jnp.exp(jnp.mean(jnp.log(nrmse[..., :horizon]), axis=-1))
+
+
+def blowup_step(trajectory: Float[Array, "steps ..."], bound: float
+                ) -> tuple[Bool[Array, ""], Int[Array, ""]]:
+    """Whether a rollout left ``|u| <= bound`` (or became non-finite), and the first step.
+
+    Use a bound well above the physical range (e.g. 10x the training data's max |u|).
+
+    **Returns:** ``(blew_up, first_bad_step)``; ``first_bad_step`` is ``steps`` if none.
+    """
+    axes = tuple(range(1, trajectory.ndim))
+    bad = ~jnp.all(jnp.isfinite(trajectory) & (jnp.abs(trajectory) <= bound), axis=axes)
+    first = jnp.where(jnp.any(bad), jnp.argmax(bad), trajectory.shape[0])
+    return jnp.any(bad), first

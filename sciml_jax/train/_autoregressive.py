@@ -1,0 +1,240 @@
+"""Training objectives for operators and autoregressive emulators, built on `fit`.
+
+An emulator ``f`` approximates one time step of a simulator, ``u_{n+1} ~ f(u_n)``, and is
+used by applying it to its own output. Three objectives are provided, all computed on
+windows ``(u_n, ..., u_{n+K})`` cut from reference trajectories inside the jitted loop:
+
+- **one-step** (teacher forcing): ``K = 1``; cheap, but the model never sees its own
+  errors and long rollouts drift or blow up.
+- **unrolled** (backpropagation through time): ``sum_t l(f^t(u_n), u_{n+t})`` over the
+  K-step autoregressive rollout, gradients through the whole chain.
+- **pushforward** (Brandstetter et al. 2022): the same rollout, gradients only through the
+  last step (the earlier steps just produce a realistic, noisy input distribution).
+- **curriculum**: the unrolled loss with a horizon growing from 1 to K during training
+  (the sampler counts steps and hands the current horizon to the loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+from jaxtyping import Array, Float, PyTree
+
+from .._types import Key
+from ._state import AbstractSampler
+
+__all__ = ["MinibatchSampler", "TrajectorySampler", "ResidualEmulator",
+           "make_autoregressive_loss", "curriculum_horizon"]
+
+
+class MinibatchSampler(AbstractSampler):
+    """Minibatches without replacement over a fixed dataset, reshuffled every epoch.
+
+    The epoch permutation and position live in the sampler state (saved in checkpoints),
+    so a resumed run continues mid-epoch. With ``num_samples % batch_size != 0`` the last
+    incomplete batch of each epoch is skipped, as PyTorch's ``drop_last=True``.
+
+    **Arguments:** `arrays`, a PyTree of arrays sharing the leading sample axis;
+    `batch_size`.
+
+    **Returns:** `sample` yields the same PyTree with ``batch_size`` samples.
+
+    ```python
+    sampler = MinibatchSampler({"a": a_train, "u": u_train}, batch_size=20)
+    fit(model, loss_fn, config.train, key=key, sampler=sampler)
+    ```
+    """
+
+    arrays: PyTree
+    batch_size: int = eqx.field(static=True)
+    num_samples: int = eqx.field(static=True)
+
+    def __init__(self, arrays: PyTree, batch_size: int):
+        leaves = jax.tree.leaves(arrays)
+        if not leaves:
+            raise ValueError("MinibatchSampler got no arrays; pass e.g. {'a': a, 'u': u}.")
+        sizes = {int(leaf.shape[0]) for leaf in leaves}
+        if len(sizes) != 1:
+            raise ValueError(f"MinibatchSampler arrays have different sample counts {sizes}; "
+                             "every array needs the same leading axis.")
+        num = sizes.pop()
+        if not 1 <= batch_size <= num:
+            raise ValueError(f"batch_size={batch_size} with {num} samples; expected "
+                             f"1 <= batch_size <= {num}.")
+        self.arrays = jax.tree.map(jnp.asarray, arrays)
+        self.batch_size = int(batch_size)
+        self.num_samples = num
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.num_samples // self.batch_size
+
+    def init(self, key: Key) -> PyTree:
+        return {"permutation": jr.permutation(key, self.num_samples),
+                "position": jnp.zeros((), jnp.int32)}
+
+    def sample(self, state: PyTree, key: Key) -> tuple[PyTree, PyTree]:
+        exhausted = state["position"] + self.batch_size > self.num_samples
+        permutation = jnp.where(exhausted, jr.permutation(key, self.num_samples),
+                                state["permutation"])
+        position = jnp.where(exhausted, 0, state["position"])
+        index = jax.lax.dynamic_slice_in_dim(permutation, position, self.batch_size)
+        batch = jax.tree.map(lambda a: jnp.take(a, index, axis=0), self.arrays)
+        return batch, {"permutation": permutation, "position": position + self.batch_size}
+
+
+def curriculum_horizon(count: Array, start: int, end: int, ramp_steps: int) -> Array:
+    """Unroll horizon growing linearly from `start` to `end` over `ramp_steps` steps."""
+    fraction = jnp.clip(count / max(ramp_steps, 1), 0.0, 1.0)
+    return jnp.round(start + fraction * (end - start)).astype(jnp.int32)
+
+
+class TrajectorySampler(AbstractSampler):
+    """Random windows ``(u_n, ..., u_{n+K})`` from reference trajectories.
+
+    **Arguments:**
+
+    - `trajectories`: ``(num_trajectories, num_times, channels, *grid)``.
+    - `batch_size`: windows per step.
+    - `num_unroll`: K, the window holds K + 1 states.
+    - `curriculum`: ``(start, ramp_steps)`` to grow the horizon from `start` to K over
+      `ramp_steps` optimizer steps, or None (horizon K throughout).
+
+    **Returns:** `sample` yields ``{"window": (batch, K+1, channels, *grid),
+    "horizon": int}``.
+    """
+
+    trajectories: Float[Array, "traj time channels *grid"]
+    batch_size: int = eqx.field(static=True)
+    num_unroll: int = eqx.field(static=True)
+    curriculum: tuple[int, int] | None = eqx.field(static=True)
+
+    def __init__(self, trajectories, batch_size: int, num_unroll: int = 1, *,
+                 curriculum: tuple[int, int] | None = None):
+        trajectories = jnp.asarray(trajectories)
+        if trajectories.ndim < 4:
+            raise ValueError(
+                f"trajectories have shape {trajectories.shape}; expected (num_trajectories, "
+                "num_times, channels, *grid).")
+        if not 1 <= num_unroll < trajectories.shape[1]:
+            raise ValueError(
+                f"num_unroll={num_unroll} with trajectories of {trajectories.shape[1]} "
+                f"states; expected 1 <= num_unroll <= {trajectories.shape[1] - 1}.")
+        if curriculum is not None and not 1 <= curriculum[0] <= num_unroll:
+            raise ValueError(f"curriculum start {curriculum[0]} must lie in [1, {num_unroll}].")
+        self.trajectories = trajectories
+        self.batch_size = int(batch_size)
+        self.num_unroll = int(num_unroll)
+        self.curriculum = None if curriculum is None else (int(curriculum[0]),
+                                                           int(curriculum[1]))
+
+    def init(self, key: Key) -> PyTree:
+        return {"count": jnp.zeros((), jnp.int32)}
+
+    def sample(self, state: PyTree, key: Key) -> tuple[PyTree, PyTree]:
+        num_traj, num_times = self.trajectories.shape[:2]
+        ktraj, kstart = jr.split(key)
+        which = jr.randint(ktraj, (self.batch_size,), 0, num_traj)
+        start = jr.randint(kstart, (self.batch_size,), 0, num_times - self.num_unroll)
+        window = jax.vmap(lambda i, s: jax.lax.dynamic_slice_in_dim(
+            self.trajectories[i], s, self.num_unroll + 1))(which, start)
+        if self.curriculum is None:
+            horizon = jnp.asarray(self.num_unroll, jnp.int32)
+        else:
+            horizon = curriculum_horizon(state["count"], self.curriculum[0], self.num_unroll,
+                                         self.curriculum[1])
+        return {"window": window, "horizon": horizon}, {"count": state["count"] + 1}
+
+
+class ResidualEmulator(eqx.Module):
+    """``u_{n+1} = u_n + scale * net(u_n)``: an emulator that learns the increment.
+
+    **Arguments:** `net` (any ``(channels, *grid) -> (channels, *grid)`` model) and
+    `scale` (a fixed factor, e.g. the typical increment size, to start near identity).
+    """
+
+    net: Callable
+    scale: float = eqx.field(static=True, default=1.0)
+
+    def __call__(self, u: Float[Array, "channels *grid"]) -> Float[Array, "channels *grid"]:
+        return u + self.scale * self.net(u)
+
+
+def _mse(prediction, target):
+    return jnp.mean((prediction - target) ** 2)
+
+
+def _nrmse(prediction, target):
+    return jnp.sqrt(jnp.sum((prediction - target) ** 2) / (jnp.sum(target**2) + 1e-12))
+
+
+def make_autoregressive_loss(
+    mode: Literal["one_step", "unrolled", "pushforward", "curriculum"],
+    num_unroll: int = 1,
+    *,
+    per_step: Literal["mse", "nrmse"] = "mse",
+) -> Callable[[Callable, PyTree, Key], Array]:
+    """The loss ``loss_fn(model, batch, key)`` of an autoregressive training objective.
+
+    $$ L = \\frac{1}{B}\\sum_b \\sum_{t=1}^{K} w_t\\, \\ell\\big(f^{t}(u^b_0), u^b_t\\big) $$
+
+    with ``w_t = 1/K`` (unrolled), ``w_t = 1/h`` for ``t <= h`` (curriculum, horizon h from
+    the batch), ``w_K = 1`` and gradients through the last application only
+    (pushforward), ``K = 1`` (one-step).
+
+    **Arguments:**
+
+    - `mode`: the objective.
+    - `num_unroll`: K (must match the sampler's; 1 for one-step).
+    - `per_step`: ``"mse"`` or ``"nrmse"`` (relative L2) as the per-step loss ``l``.
+
+    **Returns:** a loss for `fit`, to be used with a `TrajectorySampler`.
+
+    ```python
+    loss_fn = make_autoregressive_loss("unrolled", num_unroll=5)
+    sampler = TrajectorySampler(train_trajectories, batch_size=16, num_unroll=5)
+    result = fit(emulator, loss_fn, config.train, key=key, sampler=sampler)
+    ```
+    """
+    if mode not in ("one_step", "unrolled", "pushforward", "curriculum"):
+        raise ValueError(f"mode={mode!r}; expected one_step, unrolled, pushforward or "
+                         "curriculum.")
+    if mode == "one_step" and num_unroll != 1:
+        raise ValueError(f"mode='one_step' trains on single steps; got num_unroll={num_unroll}"
+                         " (use mode='unrolled' for longer windows).")
+    if per_step not in ("mse", "nrmse"):
+        raise ValueError(f"per_step={per_step!r}; expected 'mse' or 'nrmse'.")
+    step_loss = _mse if per_step == "mse" else _nrmse
+    steps = jnp.arange(1, num_unroll + 1)
+
+    def loss_fn(model, batch, key):
+        window = batch["window"]
+        if window.shape[1] != num_unroll + 1:
+            raise ValueError(f"the batch windows hold {window.shape[1]} states but the loss "
+                             f"unrolls {num_unroll} steps; make them agree.")
+        if mode == "curriculum":
+            horizon = batch["horizon"]
+            weights = (steps <= horizon) / horizon
+        elif mode == "pushforward":
+            weights = (steps == num_unroll).astype(window.dtype)
+        else:
+            weights = jnp.ones(num_unroll) / num_unroll
+
+        def one(states):
+            def advance(u, target):
+                if mode == "pushforward":
+                    u = jax.lax.stop_gradient(u)
+                prediction = model(u)
+                return prediction, step_loss(prediction, target)
+
+            _, losses = jax.lax.scan(advance, states[0], states[1:])
+            return jnp.sum(weights * losses)
+
+        return jnp.mean(jax.vmap(one)(window))
+
+    return loss_fn

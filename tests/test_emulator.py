@@ -1,0 +1,141 @@
+"""Autoregressive objectives and rollout metrics, against closed forms for linear models,
+and a short training run that learns the exact heat-equation step."""
+
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+
+from sciml_jax.analysis import (
+    autoregressive_rollout,
+    blowup_step,
+    geometric_mean_nrmse,
+    nrmse_per_step,
+)
+from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig
+from sciml_jax.nn import SpectralConv
+from sciml_jax.train import (
+    MinibatchSampler,
+    ResidualEmulator,
+    TrajectorySampler,
+    curriculum_horizon,
+    fit,
+    make_autoregressive_loss,
+)
+
+
+class _Scale:
+    """f(u) = c u as a callable with a differentiable parameter."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def __call__(self, u):
+        return self.c * u
+
+
+def test_rollout_metrics_closed_form():
+    u0 = jnp.sin(jnp.linspace(0, 6, 32))[None]
+    a = 0.9
+    reference = autoregressive_rollout(lambda u: a * u, u0, 120)
+    np.testing.assert_allclose(reference[9], a**10 * u0, rtol=1e-5)
+    epsilon = 0.01 * jnp.arange(1, 121)
+    prediction = reference * (1 + epsilon)[:, None, None]
+    nrmse = nrmse_per_step(prediction, reference)
+    np.testing.assert_allclose(nrmse, epsilon, rtol=1e-4)
+    expected = np.exp(np.mean(np.log(0.01 * np.arange(1, 101))))
+    np.testing.assert_allclose(geometric_mean_nrmse(nrmse), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="100 steps"):
+        geometric_mean_nrmse(nrmse[:50])
+
+
+def test_blowup_detection():
+    trajectory = jnp.ones((20, 1, 8)).at[7, 0, 3].set(jnp.nan).at[12].set(1e6)
+    blew_up, step = blowup_step(trajectory, bound=100.0)
+    assert bool(blew_up) and int(step) == 7
+    blew_up, step = blowup_step(jnp.ones((20, 1, 8)), bound=100.0)
+    assert not bool(blew_up) and int(step) == 20
+
+
+@pytest.mark.parametrize("mode", ["unrolled", "pushforward", "curriculum"])
+def test_autoregressive_losses_and_gradients_match_closed_form(mode):
+    K, a, c = 4, 0.9, 0.8
+    u0 = jnp.linspace(-1.0, 1.0, 16)[None]
+    window = jnp.stack([a**t * u0 for t in range(K + 1)])[None]  # (1, K+1, 1, 16)
+    horizon = 2
+    loss_fn = make_autoregressive_loss(mode, K)
+    batch = {"window": window, "horizon": jnp.asarray(horizon)}
+    m2 = float(jnp.mean(u0**2))
+    t = np.arange(1, K + 1)
+    per_step = (c**t - a**t) ** 2 * m2
+    if mode == "unrolled":
+        expected = per_step.mean()
+        expected_grad = np.mean(2 * (c**t - a**t) * t * c ** (t - 1) * m2)
+    elif mode == "curriculum":
+        expected = per_step[:horizon].mean()
+        expected_grad = np.mean((2 * (c**t - a**t) * t * c ** (t - 1) * m2)[:horizon])
+    else:  # gradient only through the last application, input c^(K-1) u0 held fixed
+        expected = per_step[-1]
+        expected_grad = 2 * (c**K - a**K) * c ** (K - 1) * m2
+    value, grad = jax.value_and_grad(lambda cc: loss_fn(_Scale(cc), batch, None))(c)
+    np.testing.assert_allclose(value, expected, rtol=1e-5)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-4)
+
+
+def test_curriculum_horizon_schedule():
+    counts = jnp.array([0, 50, 100, 1000])
+    np.testing.assert_array_equal(curriculum_horizon(counts, 1, 5, 100), [1, 3, 5, 5])
+
+
+def test_minibatch_sampler_covers_each_epoch_once():
+    sampler = MinibatchSampler({"i": jnp.arange(12)}, batch_size=4)
+    state = sampler.init(jr.key(0))
+
+    def body(state, key):
+        batch, state = sampler.sample(state, key)
+        return state, batch["i"]
+
+    _, seen = jax.lax.scan(body, state, jr.split(jr.key(1), 6))
+    for epoch in (seen[:3], seen[3:]):
+        np.testing.assert_array_equal(np.sort(np.asarray(epoch).ravel()), np.arange(12))
+    assert not np.array_equal(np.asarray(seen[:3]), np.asarray(seen[3:]))  # reshuffled
+    with pytest.raises(ValueError, match="batch_size"):
+        MinibatchSampler({"i": jnp.arange(3)}, batch_size=5)
+
+
+def test_trajectory_sampler_windows_are_consecutive():
+    traj = jnp.arange(2 * 10 * 1 * 4, dtype=jnp.float32).reshape(2, 10, 1, 4)
+    sampler = TrajectorySampler(traj, batch_size=5, num_unroll=3, curriculum=(1, 10))
+    batch, state = sampler.sample(sampler.init(jr.key(0)), jr.key(1))
+    window = batch["window"]
+    assert window.shape == (5, 4, 1, 4)
+    np.testing.assert_allclose(jnp.diff(window[:, :, 0, 0], axis=1), 4.0)  # next time step
+    assert int(batch["horizon"]) == 1 and int(state["count"]) == 1
+    with pytest.raises(ValueError, match="num_unroll"):
+        TrajectorySampler(traj, 2, num_unroll=10)
+
+
+def test_one_step_training_learns_exact_heat_step(getkey):
+    # u_t = nu u_xx on the unit torus: one step multiplies mode k by exp(-nu (2 pi k)^2 dt).
+    # A residual spectral convolution can represent that exactly on its retained modes.
+    n, modes, nu, dt = 32, 6, 0.01, 0.1
+    k = np.fft.rfftfreq(n, 1 / n)
+    multiplier = np.exp(-nu * (2 * np.pi * k) ** 2 * dt)
+    coeffs = np.zeros((16, n // 2 + 1), complex)
+    rng = np.random.default_rng(0)
+    coeffs[:, 1:modes] = rng.normal(size=(16, modes - 1)) + 1j * rng.normal(size=(16, modes - 1))
+    times = np.arange(11)
+    spectra = coeffs[:, None, :] * multiplier[None, None, :] ** times[None, :, None]
+    trajectories = jnp.asarray(np.fft.irfft(spectra, n=n, axis=-1)[:, :, None, :], jnp.float32)
+    model = ResidualEmulator(SpectralConv(1, 1, modes, key=getkey()))
+    schedule = ScheduleConfig(name="exponential", decay_steps=300, decay_rate=0.05)
+    config = TrainConfig(steps=300, chunk_size=100, progress=False,
+                         optimizer=OptimizerConfig(learning_rate=5e-2, schedule=schedule))
+    result = fit(model, make_autoregressive_loss("one_step", 1), config, key=getkey(),
+                 sampler=TrajectorySampler(trajectories[:12], batch_size=8))
+    prediction = autoregressive_rollout(result.model, trajectories[12, 0], 10)
+    error = nrmse_per_step(prediction, trajectories[12, 1:])
+    assert float(error[-1]) < 1e-3
+    learned = 1 + result.model.net.weight[0, 0, 1:modes, 0]  # real part of the multiplier
+    np.testing.assert_allclose(learned, multiplier[1:modes], atol=1e-3)
