@@ -18,3 +18,4 @@ from ._navier_stokes import NavierStokesVorticity as NavierStokesVorticity
 from ._navier_stokes import kolmogorov_forcing as kolmogorov_forcing
 from ._heat_finite_difference import HeatCrankNicolson as HeatCrankNicolson
 from ._heat_finite_difference import HeatExplicit as HeatExplicit
+from ._darcy import DarcySolver as DarcySolver
