@@ -88,7 +88,7 @@ def initial_state(model, loss_fn, optimizer, key, data, sampler, weighting):
     sampler_key = jr.split(key)[0]
     sampler_state = None if sampler is None else sampler.init(sampler_key)
     probe = TrainState(params, None, {}, jnp.zeros((), jnp.int32), key, sampler_state)
-    batch_shape = jax.eval_shape(lambda s: draw_batch(s, data, sampler)[0], probe)
+    batch_shape = jax.eval_shape(lambda s: draw_batch(s, data, sampler, key)[0], probe)
     names = term_names(loss_fn, params, static, batch_shape, key)
     weights = unit_weights(names) if weighting is None else weighting.init(names)
     state = dataclasses.replace(probe, opt_state=optimizer.init(params), weights=weights)

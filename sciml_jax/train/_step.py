@@ -112,11 +112,18 @@ def make_step(
     return step
 
 
+def step_keys(state: TrainState, num_steps: int) -> Key:
+    """The keys of the next `num_steps` steps: `fold_in(run key, step)`, so they depend
+    only on the step number and a resumed run draws the same numbers. Made in one
+    vectorised call rather than once per step."""
+    steps = state.step + jnp.arange(num_steps, dtype=state.step.dtype)
+    return jax.vmap(jr.fold_in, in_axes=(None, 0))(state.key, steps)
+
+
 def draw_batch(
-    state: TrainState, data: PyTree, sampler: AbstractSampler | None
+    state: TrainState, data: PyTree, sampler: AbstractSampler | None, step_key: Key
 ) -> tuple[PyTree, TrainState, Key]:
-    """The batch and step key for `state.step`; the key depends only on (run key, step)."""
-    step_key = jr.fold_in(state.key, state.step)
+    """The batch for `state.step` and the key left for the loss."""
     if sampler is None:
         return data, state, step_key
     sample_key, step_key = jr.split(step_key)
@@ -127,8 +134,8 @@ def draw_batch(
 def scan_steps(step, state: TrainState, data: PyTree, sampler, num_steps: int):
     """`num_steps` steps in one `lax.scan`; returns the final state and stacked metrics."""
 
-    def body(state, _):
-        batch, state, key = draw_batch(state, data, sampler)
+    def body(state, step_key):
+        batch, state, key = draw_batch(state, data, sampler, step_key)
         return step(state, batch, key)
 
-    return jax.lax.scan(body, state, None, length=num_steps)
+    return jax.lax.scan(body, state, step_keys(state, num_steps))
