@@ -31,10 +31,10 @@ class NetworkConfig:
     factorise: bool = spec(False, doc="random weight factorisation (mu=1, sigma=0.1)")
     fourier_features: int = spec(0, ge=0, doc="random Fourier features (0 = none)")
     fourier_sigma: float = spec(1.0, gt=0.0)
-    ansatz: Literal["none", "odd", "boundary", "full"] = spec(
+    ansatz: Literal["none", "odd", "boundary", "full", "full_odd"] = spec(
         "none",
         doc="hard constraints: odd = u(-x)=-u(x) exactly; boundary = (1-x^2) N; "
-        "full = -sin(pi x) + t (1-x^2) N (exact IC and BC)",
+        "full = -sin(pi x) + t (1-x^2) N (exact IC and BC); full_odd = full with N odd in x",
     )
 
 
@@ -85,6 +85,8 @@ def make_network(config: NetworkConfig, key) -> MLP:
         return _OddInX(net)
     if config.ansatz == "boundary":
         return Ansatz(net, _boundary_ansatz)
+    if config.ansatz == "full_odd":
+        return Ansatz(_OddInX(net), _full_ansatz)
     return Ansatz(net, _full_ansatz)
 
 
@@ -165,9 +167,9 @@ def make_weighting(config: ProblemConfig, ansatz: str):
     if config.weighting == "grad_norm":
         return GradNormWeighting(every=config.weighting_every)
     weights = {}
-    if config.n_initial and ansatz != "full":
+    if config.n_initial and ansatz not in ("full", "full_odd"):
         weights["initial"] = config.initial_weight
-    if config.n_boundary and ansatz not in ("full", "boundary"):
+    if config.n_boundary and ansatz not in ("full", "full_odd", "boundary"):
         weights["boundary"] = config.boundary_weight
     return FixedWeighting(weights)
 
@@ -177,7 +179,7 @@ def _problem_for_ansatz(config: Config) -> ProblemConfig:
     import dataclasses
 
     problem = config.problem
-    if config.network.ansatz == "full":
+    if config.network.ansatz in ("full", "full_odd"):
         problem = dataclasses.replace(problem, n_initial=0, n_boundary=0)
     elif config.network.ansatz == "boundary":
         problem = dataclasses.replace(problem, n_boundary=0)

@@ -1,4 +1,4 @@
-"""Adaptive weights of PINN loss terms (gradient norm, NTK trace) and causal weighting.
+r"""Adaptive weights of PINN loss terms (gradient norm, NTK trace) and causal weighting.
 
 The weighted loss is $\sum_i \lambda_i L_i$. Poorly balanced terms (a residual whose
 gradients dwarf the boundary term's) are the commonest cause of PINN failure; these
@@ -71,7 +71,7 @@ class GradNormWeighting(AbstractWeighting):
         norms = {}
         for name in names:
             g = jax.grad(lambda p, n=name: terms_fn(p)[n])(params)
-            norms[name] = optax.global_norm(g)
+            norms[name] = optax.tree.norm(g)
         total = sum(norms.values())
         new = {n: total / jnp.maximum(norms[n], 1e-30) for n in names}
         return _blend(weights, new, self.momentum)
