@@ -1,2 +1,13 @@
+from ._constraints import inequality_penalty as inequality_penalty
+from ._constraints import monotonicity_penalty as monotonicity_penalty
+from ._constraints import normalisation_penalty as normalisation_penalty
+from ._constraints import rayleigh_quotient as rayleigh_quotient
+from ._pinn import data_loss as data_loss
+from ._pinn import dirichlet_loss as dirichlet_loss
+from ._pinn import initial_loss as initial_loss
+from ._pinn import neumann_loss as neumann_loss
+from ._pinn import periodic_loss as periodic_loss
+from ._pinn import pointwise as pointwise
+from ._pinn import residual_loss as residual_loss
 from ._relative import relative_h1_loss as relative_h1_loss
 from ._relative import relative_l2_loss as relative_l2_loss
