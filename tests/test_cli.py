@@ -63,3 +63,26 @@ def test_python_dash_m_entry_point():
         "error: configs/does_not_exist.yaml: config file not found; give the path of a YAML "
         "file such as configs/regression.yaml (`sciml list` shows the experiments)"
     ]
+
+
+SHORT = ["train.steps=200", "train.chunk_size=100", "train.checkpoint_every=200",
+         "train.progress=false", "model.width=16"]
+
+
+def test_same_config_and_seed_give_the_same_result(tmp_path):
+    outputs = []
+    for name in ("first", "second"):
+        status, err, _ = run_cli("run", "configs/regression.yaml", f"output_dir={tmp_path}",
+                                 f"name={name}", *SHORT)
+        assert status == 0, err
+        with np.load(tmp_path / "regression" / name / "prediction.npz") as prediction:
+            outputs.append(prediction["u"])
+    assert np.array_equal(outputs[0], outputs[1])
+
+
+def test_precision_float64_switch_runs_in_double(tmp_path, x64):
+    status, err, _ = run_cli("run", "configs/regression.yaml", f"output_dir={tmp_path}",
+                             "name=double", "precision=float64", *SHORT)
+    assert status == 0, err
+    with np.load(tmp_path / "regression" / "double" / "prediction.npz") as prediction:
+        assert prediction["u"].dtype == np.float64
