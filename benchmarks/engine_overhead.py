@@ -37,8 +37,11 @@ def mse(model, batch, key):
 
 def engine_rate(model, data, steps, chunk) -> float:
     config = TrainConfig(
-        steps=steps, chunk_size=chunk, checkpoint_every=steps,
-        optimizer=OptimizerConfig(learning_rate=1e-3), progress=False,
+        steps=steps,
+        chunk_size=chunk,
+        checkpoint_every=steps,
+        optimizer=OptimizerConfig(learning_rate=1e-3),
+        progress=False,
     )
     history = fit(model, mse, config, key=jr.key(1), data=data).history
     # Steady state: from the end of the first chunk (which includes compilation).
@@ -59,7 +62,9 @@ def handwritten_rate(model, data, steps, chunk) -> float:
         updates, opt_state = optimizer.update(grads, opt_state, p)
         return (optax.apply_updates(p, updates), opt_state), value
 
-    run_chunk = jax.jit(lambda carry: jax.lax.scan(step, carry, None, length=chunk), donate_argnums=0)
+    run_chunk = jax.jit(
+        lambda carry: jax.lax.scan(step, carry, None, length=chunk), donate_argnums=0
+    )
     carry = jax.tree.map(jnp.copy, (params, optimizer.init(params)))
     carry, losses = run_chunk(carry)
     jax.block_until_ready(losses)
@@ -83,20 +88,24 @@ def main() -> None:
         handwritten.append(handwritten_rate(model, data, args.steps, args.chunk))
         engine.append(engine_rate(model, data, args.steps, args.chunk))
     engine_median, hand_median = statistics.median(engine), statistics.median(handwritten)
-    print(json.dumps({
-        "benchmark": "engine_overhead",
-        "model": f"MLP 1-{args.width}x3-1 tanh, 256 points, Adam",
-        "steps": args.steps,
-        "chunk_size": args.chunk,
-        "repeats": args.repeats,
-        "engine_steps_per_s": round(engine_median, 1),
-        "handwritten_steps_per_s": round(hand_median, 1),
-        "overhead_percent": round(100 * (hand_median / engine_median - 1), 2),
-        "target_overhead_percent": 5.0,
-        "device": str(jax.devices()[0]),
-        "machine": platform.machine(),
-        "date": time.strftime("%Y-%m-%d"),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "engine_overhead",
+                "model": f"MLP 1-{args.width}x3-1 tanh, 256 points, Adam",
+                "steps": args.steps,
+                "chunk_size": args.chunk,
+                "repeats": args.repeats,
+                "engine_steps_per_s": round(engine_median, 1),
+                "handwritten_steps_per_s": round(hand_median, 1),
+                "overhead_percent": round(100 * (hand_median / engine_median - 1), 2),
+                "target_overhead_percent": 5.0,
+                "device": str(jax.devices()[0]),
+                "machine": platform.machine(),
+                "date": time.strftime("%Y-%m-%d"),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

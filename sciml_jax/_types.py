@@ -11,9 +11,21 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 Scalar: TypeAlias = Float[Array, ""]
 Point: TypeAlias = Float[Array, " dim"]
 Coords: TypeAlias = Float[Array, "n dim"]
-Field: TypeAlias = Float[Array, "channels *grid"]
+Field: TypeAlias = Float[Array, "channels *grid"]  # noqa: F821
 Key: TypeAlias = PRNGKeyArray
 Params: TypeAlias = PyTree[Any]
 Batch: TypeAlias = PyTree[Any]
 
-__all__ = ["Array", "Float", "Int", "PyTree", "Scalar", "Point", "Coords", "Field", "Key", "Params", "Batch"]
+__all__ = [
+    "Array",
+    "Float",
+    "Int",
+    "PyTree",
+    "Scalar",
+    "Point",
+    "Coords",
+    "Field",
+    "Key",
+    "Params",
+    "Batch",
+]

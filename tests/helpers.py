@@ -16,7 +16,7 @@ def tree_allclose(x, y, *, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     y_leaves, y_def = jax.tree.flatten(y)
     if x_def != y_def:
         return False
-    for a, b in zip(x_leaves, y_leaves):
+    for a, b in zip(x_leaves, y_leaves, strict=True):
         if isinstance(a, jax.Array | np.ndarray) or isinstance(b, jax.Array | np.ndarray):
             a, b = jnp.asarray(a), jnp.asarray(b)
             if a.shape != b.shape or a.dtype != b.dtype:
@@ -35,5 +35,5 @@ def tree_equal_bits(x, y) -> bool:
     return x_def == y_def and all(
         np.asarray(a).dtype == np.asarray(b).dtype
         and np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-        for a, b in zip(x_leaves, y_leaves)
+        for a, b in zip(x_leaves, y_leaves, strict=True)
     )

@@ -43,7 +43,9 @@ def main(run_dir: str, steps: int) -> None:
         optimizer=OptimizerConfig(learning_rate=1e-3),
         progress=False,
     )
-    result = fit(model, loss, config, key=jr.key(1), sampler=MinibatchSampler(x, y), run=RunDir(run_dir))
+    result = fit(
+        model, loss, config, key=jr.key(1), sampler=MinibatchSampler(x, y), run=RunDir(run_dir)
+    )
     leaves = jax.tree.leaves(eqx.filter(result.model, eqx.is_array))
     np.savez(f"{run_dir}/final.npz", *[np.asarray(a) for a in leaves])
     print("sampler_state", int(result.state.sampler_state), flush=True)

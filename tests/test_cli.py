@@ -10,8 +10,15 @@ from test_config_fuzz import run_cli
 
 from sciml_jax.train import list_checkpoints
 
-ARGS = ["train.steps=400", "train.chunk_size=100", "train.checkpoint_every=200",
-        "train.eval_every=200", "train.progress=false", "model.width=16", "name=smoke"]
+ARGS = [
+    "train.steps=400",
+    "train.chunk_size=100",
+    "train.checkpoint_every=200",
+    "train.eval_every=200",
+    "train.progress=false",
+    "model.width=16",
+    "name=smoke",
+]
 
 
 def test_run_writes_the_documented_layout_and_resume_continues(tmp_path):
@@ -34,7 +41,9 @@ def test_run_writes_the_documented_layout_and_resume_continues(tmp_path):
     )
     assert {p.name for p in (run / "figures").iterdir()} == {"loss.png", "prediction.png"}
     assert [p.name for p in list_checkpoints(run / "checkpoints")] == [
-        "ckpt_000000200.npz", "ckpt_000000400.npz"]
+        "ckpt_000000200.npz",
+        "ckpt_000000400.npz",
+    ]
     assert str(run) in out and "figures" in out
 
     # Resuming a finished run trains nothing more and keeps the log as it was.
@@ -56,7 +65,9 @@ def test_list_names_the_experiments():
 def test_python_dash_m_entry_point():
     done = subprocess.run(
         [sys.executable, "-m", "sciml_jax", "run", "configs/does_not_exist.yaml"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
@@ -65,15 +76,21 @@ def test_python_dash_m_entry_point():
     ]
 
 
-SHORT = ["train.steps=200", "train.chunk_size=100", "train.checkpoint_every=200",
-         "train.progress=false", "model.width=16"]
+SHORT = [
+    "train.steps=200",
+    "train.chunk_size=100",
+    "train.checkpoint_every=200",
+    "train.progress=false",
+    "model.width=16",
+]
 
 
 def test_same_config_and_seed_give_the_same_result(tmp_path):
     outputs = []
     for name in ("first", "second"):
-        status, err, _ = run_cli("run", "configs/regression.yaml", f"output_dir={tmp_path}",
-                                 f"name={name}", *SHORT)
+        status, err, _ = run_cli(
+            "run", "configs/regression.yaml", f"output_dir={tmp_path}", f"name={name}", *SHORT
+        )
         assert status == 0, err
         with np.load(tmp_path / "regression" / name / "prediction.npz") as prediction:
             outputs.append(prediction["u"])
@@ -81,8 +98,14 @@ def test_same_config_and_seed_give_the_same_result(tmp_path):
 
 
 def test_precision_float64_switch_runs_in_double(tmp_path, x64):
-    status, err, _ = run_cli("run", "configs/regression.yaml", f"output_dir={tmp_path}",
-                             "name=double", "precision=float64", *SHORT)
+    status, err, _ = run_cli(
+        "run",
+        "configs/regression.yaml",
+        f"output_dir={tmp_path}",
+        "name=double",
+        "precision=float64",
+        *SHORT,
+    )
     assert status == 0, err
     with np.load(tmp_path / "regression" / "double" / "prediction.npz") as prediction:
         assert prediction["u"].dtype == np.float64

@@ -25,11 +25,26 @@ BASE = {
         "optimizer": {"name": "adam", "learning_rate": 1e-3, "schedule": {"name": "constant"}},
     },
 }
-INT_KEYS = [("seed",), ("model", "width"), ("model", "depth"), ("data", "num_train"),
-            ("train", "steps"), ("train", "chunk_size"), ("train", "keep_last")]
-FLOAT_KEYS = [("data", "noise"), ("train", "optimizer", "learning_rate"), ("train", "optimizer", "b1")]
-CHOICE_KEYS = [("precision",), ("model", "backend"), ("train", "optimizer", "name"),
-               ("train", "optimizer", "schedule", "name")]
+INT_KEYS = [
+    ("seed",),
+    ("model", "width"),
+    ("model", "depth"),
+    ("data", "num_train"),
+    ("train", "steps"),
+    ("train", "chunk_size"),
+    ("train", "keep_last"),
+]
+FLOAT_KEYS = [
+    ("data", "noise"),
+    ("train", "optimizer", "learning_rate"),
+    ("train", "optimizer", "b1"),
+]
+CHOICE_KEYS = [
+    ("precision",),
+    ("model", "backend"),
+    ("train", "optimizer", "name"),
+    ("train", "optimizer", "schedule", "name"),
+]
 SECTION_KEYS = [("model",), ("data",), ("train",), ("train", "optimizer")]
 # Values below each bound (all of them invalid for the key they are paired with).
 OUT_OF_RANGE = {
@@ -38,7 +53,9 @@ OUT_OF_RANGE = {
     ("train", "steps"): st.integers(max_value=-1),
     ("train", "chunk_size"): st.integers(max_value=0),
     ("data", "noise"): st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
-    ("train", "optimizer", "learning_rate"): st.floats(max_value=0.0, allow_nan=False, allow_infinity=False),
+    ("train", "optimizer", "learning_rate"): st.floats(
+        max_value=0.0, allow_nan=False, allow_infinity=False
+    ),
     ("train", "optimizer", "b2"): st.floats(min_value=1.0, allow_nan=False, allow_infinity=False),
 }
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
@@ -66,17 +83,23 @@ unknown_key = st.tuples(st.sampled_from(list(section_paths(BASE))), words).map(
 )
 wrong_int = st.tuples(
     st.sampled_from(INT_KEYS),
-    st.one_of(not_a_number, st.floats(allow_nan=False).filter(lambda f: f != int(f) if abs(f) < 1e15 else True),
-              st.lists(st.integers(), max_size=2), st.booleans()),
+    st.one_of(
+        not_a_number,
+        st.floats(allow_nan=False).filter(lambda f: f != int(f) if abs(f) < 1e15 else True),
+        st.lists(st.integers(), max_size=2),
+        st.booleans(),
+    ),
 ).map(lambda pair: with_value(*pair))
 wrong_float = st.tuples(
-    st.sampled_from(FLOAT_KEYS), st.one_of(not_a_number, st.booleans(), st.lists(st.floats(), max_size=2))
+    st.sampled_from(FLOAT_KEYS),
+    st.one_of(not_a_number, st.booleans(), st.lists(st.floats(), max_size=2)),
 ).map(lambda pair: with_value(*pair))
 bad_choice = st.tuples(
     st.sampled_from(CHOICE_KEYS), st.one_of(words.map(lambda w: "x" + w), st.integers())
 ).map(lambda pair: with_value(*pair))
 bad_section = st.tuples(
-    st.sampled_from(SECTION_KEYS), st.one_of(st.integers(), words, st.lists(st.integers(), max_size=2))
+    st.sampled_from(SECTION_KEYS),
+    st.one_of(st.integers(), words, st.lists(st.integers(), max_size=2)),
 ).map(lambda pair: with_value(*pair))
 out_of_range = st.sampled_from(list(OUT_OF_RANGE)).flatmap(
     lambda path: OUT_OF_RANGE[path].map(lambda value: with_value(path, value))
@@ -86,10 +109,18 @@ bad_experiment = st.one_of(words.map(lambda w: "no_such_" + w), st.integers()).m
 )
 not_a_mapping = st.one_of(st.lists(st.integers(), min_size=1, max_size=3), st.integers(), words)
 bad_configs = st.one_of(
-    unknown_key, wrong_int, wrong_float, bad_choice, bad_section, out_of_range, bad_experiment,
+    unknown_key,
+    wrong_int,
+    wrong_float,
+    bad_choice,
+    bad_section,
+    out_of_range,
+    bad_experiment,
     not_a_mapping,
 )
-broken_yaml = st.sampled_from(["a: [1, 2", "train: {steps: 3", "x: 'open", "a:\n\t- b", "- a\nb: c", "@x"])
+broken_yaml = st.sampled_from(
+    ["a: [1, 2", "train: {steps: 3", "x: 'open", "a:\n\t- b", "- a\nb: c", "@x"]
+)
 
 
 def run_cli(*args):
@@ -129,12 +160,23 @@ def test_broken_yaml_gives_one_clean_line(text):
 
 
 @settings(max_examples=60, deadline=None)
-@given(override=st.one_of(
-    words.map(lambda w: w),  # no '='
-    words.map(lambda w: f"train.zz_{w}=1"),
-    st.sampled_from(["train.steps=-5", "train.optimizer.name=rmsprop", "seed=abc",
-                     "train.checkpoint_every=7", "=3", "train..steps=3", "seed.x=1"]),
-))
+@given(
+    override=st.one_of(
+        words.map(lambda w: w),  # no '='
+        words.map(lambda w: f"train.zz_{w}=1"),
+        st.sampled_from(
+            [
+                "train.steps=-5",
+                "train.optimizer.name=rmsprop",
+                "seed=abc",
+                "train.checkpoint_every=7",
+                "=3",
+                "train..steps=3",
+                "seed.x=1",
+            ]
+        ),
+    )
+)
 def test_bad_overrides_give_one_clean_line(override):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "good.yaml"

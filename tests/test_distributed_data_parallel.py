@@ -11,7 +11,9 @@ from sciml_jax.config import OptimizerConfig, TrainConfig
 from sciml_jax.distributed import data_mesh, replicate, shard_batch
 from sciml_jax.train import fit
 
-CONFIG = TrainConfig(steps=200, chunk_size=100, optimizer=OptimizerConfig(learning_rate=3e-3), progress=False)
+CONFIG = TrainConfig(
+    steps=200, chunk_size=100, optimizer=OptimizerConfig(learning_rate=3e-3), progress=False
+)
 
 
 def mse(model, batch, key):
@@ -30,8 +32,9 @@ def test_sharded_batch_trains_to_the_same_parameters(getkey):
     assert len(sharded_batch["x"].sharding.device_set) == 4
     parallel = fit(replicate(model, mesh), mse, CONFIG, key=key, data=sharded_batch).model
     # Same mathematics, different summation order across devices: float32 round-off only.
-    assert tree_allclose(eqx.filter(parallel, eqx.is_array), eqx.filter(single, eqx.is_array),
-                         rtol=1e-4, atol=1e-5)
+    assert tree_allclose(
+        eqx.filter(parallel, eqx.is_array), eqx.filter(single, eqx.is_array), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_uneven_batch_is_refused_with_the_fix():

@@ -9,7 +9,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_example_runs_and_resumes(tmp_path, monkeypatch):
-    code = re.search(r"## The Python API in 20 lines\s+```python\n(.*?)```", README.read_text(), re.S)
+    code = re.search(
+        r"## The Python API in 20 lines\s+```python\n(.*?)```", README.read_text(), re.S
+    )
     source = code.group(1)
     assert len(source.strip().splitlines()) <= 20
     monkeypatch.chdir(tmp_path)
@@ -22,4 +24,6 @@ def test_readme_example_runs_and_resumes(tmp_path, monkeypatch):
     again: dict = {}
     exec(compile(source, "README.md", "exec"), again)
     final = again["result"].model
-    np.testing.assert_array_equal(final.layers[0].weight, namespace["result"].model.layers[0].weight)
+    np.testing.assert_array_equal(
+        final.layers[0].weight, namespace["result"].model.layers[0].weight
+    )

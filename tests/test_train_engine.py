@@ -135,8 +135,11 @@ def test_sampler_state_advances_once_per_step(getkey):
     # SGD on (a - t)^2 with lr 1/4 halves the gap to the current target each step.
     loss = lambda model, batch, key: (model.a - batch["t"]) ** 2
     config = TrainConfig(
-        steps=7, chunk_size=7, checkpoint_every=7,
-        optimizer=OptimizerConfig(name="sgd", learning_rate=0.25), **QUIET
+        steps=7,
+        chunk_size=7,
+        checkpoint_every=7,
+        optimizer=OptimizerConfig(name="sgd", learning_rate=0.25),
+        **QUIET,
     )
     result = fit(Scalar(jnp.zeros(())), loss, config, key=getkey(), sampler=CountingSampler())
     a = 0.0
@@ -185,7 +188,11 @@ def test_custom_optax_optimizer_is_used(getkey):
     data, solution = linear_problem(getkey())
     model = Linear(jnp.zeros(3), jnp.zeros(()))
     result = fit(
-        model, mse, TrainConfig(steps=2000, **QUIET), key=getkey(), data=data,
+        model,
+        mse,
+        TrainConfig(steps=2000, **QUIET),
+        key=getkey(),
+        data=data,
         optimizer=optax.chain(optax.clip_by_global_norm(1.0), optax.sgd(0.1, momentum=0.9)),
     )
     fitted = np.append(np.asarray(result.model.weight), result.model.bias)

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from sciml_jax.config import OptimizerConfig, TrainConfig
-from sciml_jax.train._loop import initial_state
 from sciml_jax.train import (
     AbstractSampler,
     NonFiniteLossError,
@@ -26,6 +25,7 @@ from sciml_jax.train import (
     make_optimizer,
     save_checkpoint,
 )
+from sciml_jax.train._loop import initial_state
 
 WORKER = Path(__file__).with_name("resume_worker.py")
 STEPS = 3000
@@ -66,7 +66,9 @@ def test_sigkill_then_resume_is_bit_identical(tmp_path):
     out_ref, err_ref = reference.communicate(timeout=300)
     assert reference.returncode == 0, err_ref
 
-    for a, b in zip(final_params(killed_dir), final_params(tmp_path / "uninterrupted"), strict=True):
+    for a, b in zip(
+        final_params(killed_dir), final_params(tmp_path / "uninterrupted"), strict=True
+    ):
         assert a.dtype == b.dtype and np.array_equal(a, b)
     # The sampler state (a step counter) resumed too, and the log has no gap or repeat.
     assert out.strip() == out_ref.strip() == f"sampler_state {STEPS}"
@@ -104,9 +106,18 @@ def fit_terms(model, batch, key):
 @pytest.mark.parametrize("bad_step", [0, 137, 260])
 def test_nan_stops_with_step_and_term_and_keeps_last_good_checkpoint(tmp_path, getkey, bad_step):
     run = RunDir(tmp_path)
-    config = TrainConfig(steps=400, chunk_size=20, checkpoint_every=40, keep_last=100, progress=False)
+    config = TrainConfig(
+        steps=400, chunk_size=20, checkpoint_every=40, keep_last=100, progress=False
+    )
     with pytest.raises(NonFiniteLossError) as caught:
-        fit(Slope(jnp.zeros(())), fit_terms, config, key=getkey(), sampler=NaNAtStep(bad_step), run=run)
+        fit(
+            Slope(jnp.zeros(())),
+            fit_terms,
+            config,
+            key=getkey(),
+            sampler=NaNAtStep(bad_step),
+            run=run,
+        )
     error = caught.value
     assert error.step == bad_step and error.term == "data_misfit"
     assert f"at step {bad_step}" in str(error) and "'data_misfit'" in str(error)
@@ -123,7 +134,9 @@ def test_nan_stops_with_step_and_term_and_keeps_last_good_checkpoint(tmp_path, g
 def _template_state(getkey):
 
     optimizer = make_optimizer(OptimizerConfig())
-    state, _ = initial_state(Slope(jnp.zeros(())), fit_terms, optimizer, getkey(), None, NaNAtStep(0), None)
+    state, _ = initial_state(
+        Slope(jnp.zeros(())), fit_terms, optimizer, getkey(), None, NaNAtStep(0), None
+    )
     return state
 
 
@@ -133,7 +146,10 @@ def test_checkpoint_keeps_last_and_ignores_partial_files(tmp_path):
         save_checkpoint(tmp_path, step, tree, {"phase": 0}, keep_last=2)
     # A crash mid-write leaves only a temporary file, which is never taken for a checkpoint.
     (tmp_path / ".ckpt_000000050.npz.abc.tmp").write_bytes(b"partial")
-    assert [p.name for p in list_checkpoints(tmp_path)] == ["ckpt_000000030.npz", "ckpt_000000040.npz"]
+    assert [p.name for p in list_checkpoints(tmp_path)] == [
+        "ckpt_000000030.npz",
+        "ckpt_000000040.npz",
+    ]
     restored, meta = load_checkpoint(list_checkpoints(tmp_path)[-1], tree)
     assert meta["step"] == 40 and np.array_equal(restored["w"], tree["w"])
     with pytest.raises(ValueError, match="expects"):

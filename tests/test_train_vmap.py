@@ -34,7 +34,7 @@ def test_eight_regressors_in_one_vmapped_call_match_separate_runs(getkey):
     train_single = eqx.filter_jit(train_one)
     for i in range(8):
         model_i, losses_i = train_single(keys[i])
-        member = jax.tree.map(lambda leaf: leaf[i], eqx.filter(models, eqx.is_array))
+        member = jax.tree.map(lambda leaf, i=i: leaf[i], eqx.filter(models, eqx.is_array))
         assert tree_allclose(member, eqx.filter(model_i, eqx.is_array), rtol=1e-4, atol=1e-6)
         assert tree_allclose(losses[i], losses_i, rtol=1e-4, atol=1e-7)
     # They trained: every member's loss fell by over an order of magnitude.

@@ -29,7 +29,9 @@ def list_checkpoints(folder: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def save_checkpoint(folder: str | Path, step: int, tree: PyTree, meta: dict, keep_last: int) -> Path:
+def save_checkpoint(
+    folder: str | Path, step: int, tree: PyTree, meta: dict, keep_last: int
+) -> Path:
     """Write `tree` (any PyTree of arrays) and a JSON-able `meta` dict, atomically.
 
     The leaves are stored in flattening order; `load_checkpoint` needs a PyTree of the
@@ -59,7 +61,7 @@ def load_checkpoint(path: str | Path, like: PyTree) -> tuple[PyTree, dict[str, A
             f"{len(template)}; it was written by a different configuration. Resume with "
             "the run's own config.yaml, or start a new run."
         )
-    for i, (saved, expected) in enumerate(zip(stored, template)):
+    for i, (saved, expected) in enumerate(zip(stored, template, strict=True)):
         if saved.shape != np.shape(expected) or saved.dtype != np.asarray(expected).dtype:
             raise ValueError(
                 f"checkpoint {path}: array {i} is {saved.dtype}{list(saved.shape)} but the "

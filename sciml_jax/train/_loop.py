@@ -186,7 +186,8 @@ def fit(
         raise ValueError("train.eval_every is set but fit got no eval_fn; pass one or unset it")
     phases = [
         _Phase(
-            optimizer=optimizer or make_optimizer(config.optimizer, lbfgs_memory=config.lbfgs_memory),
+            optimizer=optimizer
+            or make_optimizer(config.optimizer, lbfgs_memory=config.lbfgs_memory),
             needs_value_fn=optimizer is None and is_lbfgs(config.optimizer),
             end_step=config.steps,
             schedule=None
@@ -195,9 +196,13 @@ def fit(
         )
     ]
     if config.lbfgs_steps:
-        phases.append(_Phase(make_lbfgs(config.lbfgs_memory), True, config.steps + config.lbfgs_steps, None))
+        phases.append(
+            _Phase(make_lbfgs(config.lbfgs_memory), True, config.steps + config.lbfgs_steps, None)
+        )
 
-    state, static = initial_state(model, loss_fn, phases[0].optimizer, key, data, sampler, weighting)
+    state, static = initial_state(
+        model, loss_fn, phases[0].optimizer, key, data, sampler, weighting
+    )
     # The loop donates the state's buffers; copy so the caller's model stays alive.
     state = jax.tree.map(lambda leaf: jnp.array(leaf, copy=True), state)
     names = tuple(state.weights)
@@ -227,7 +232,11 @@ def fit(
         nonlocal last_checkpoint
         if run is not None:
             last_checkpoint = save_checkpoint(
-                run.checkpoints_dir, int(state.step), state, {**loop, "phase": phase_index}, config.keep_last
+                run.checkpoints_dir,
+                int(state.step),
+                state,
+                {**loop, "phase": phase_index},
+                config.keep_last,
             )
 
     total_steps = phases[-1].end_step
@@ -323,4 +332,3 @@ def _update_early_stopping(loop: dict, record: dict, config: TrainConfig) -> Non
         loop["bad_intervals"] += 1
         if loop["bad_intervals"] >= config.early_stopping_patience:
             loop["stopped_early"] = True
-

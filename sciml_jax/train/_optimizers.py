@@ -28,7 +28,9 @@ def make_schedule(config: ScheduleConfig, learning_rate: float) -> optax.Schedul
     return optax.join_schedules([warmup, decay], [config.warmup_steps])
 
 
-def make_optimizer(config: OptimizerConfig, *, lbfgs_memory: int = 20) -> optax.GradientTransformation:
+def make_optimizer(
+    config: OptimizerConfig, *, lbfgs_memory: int = 20
+) -> optax.GradientTransformation:
     """An optax optimizer from its config, with gradient clipping in front if asked.
 
     **Arguments:**
@@ -59,9 +61,7 @@ def make_optimizer(config: OptimizerConfig, *, lbfgs_memory: int = 20) -> optax.
     elif config.name == "lbfgs":
         optimizer = make_lbfgs(lbfgs_memory)
     else:
-        raise ValueError(
-            f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs"
-        )
+        raise ValueError(f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs")
     if config.clip_norm is not None:
         optimizer = optax.chain(optax.clip_by_global_norm(config.clip_norm), optimizer)
     return optimizer

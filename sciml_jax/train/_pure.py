@@ -46,8 +46,6 @@ def train_pure(
     ```
     """
     state, static = initial_state(model, loss_fn, optimizer, key, data, sampler, weighting)
-    step = make_step(
-        loss_fn, optimizer, static, needs_value_fn=needs_value_fn, weighting=weighting
-    )
+    step = make_step(loss_fn, optimizer, static, needs_value_fn=needs_value_fn, weighting=weighting)
     state, metrics = scan_steps(step, state, data, sampler, num_steps)
     return eqx.combine(state.params, static), metrics["loss"]
