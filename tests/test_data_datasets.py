@@ -83,3 +83,37 @@ def test_ks_trajectories_conserve_mean_and_stay_bounded(tmp_path):
     means = u.mean(-1)
     assert np.abs(means - means[:, :1]).max() < 1e-4
     assert np.isfinite(u).all() and np.abs(u).max() < 10.0  # attractor amplitude ~ 3
+
+
+def test_darcy_data_two_phase_coefficient_and_positive_pressure(tmp_path):
+    from sciml_jax.data import darcy_dataset
+
+    data = darcy_dataset(3, resolution=22, solve_points=43, cache_dir=tmp_path)
+    a, u = data["a"], data["u"]
+    assert a.shape == u.shape == (3, 1, 22, 22)
+    assert set(np.unique(a)) == {3.0, 12.0}
+    assert 0.2 < (a == 12.0).mean() < 0.8  # the GRF's sign splits the square
+    np.testing.assert_allclose(u[..., 0, :], 0.0, atol=1e-7)
+    np.testing.assert_allclose(u[..., :, -1], 0.0, atol=1e-7)
+    # maximum principle for -div(a grad u) = 1 > 0: u > 0 inside
+    assert u[..., 1:-1, 1:-1].min() > 0
+    # variational principle: int u = -2 min E_a decreases as a grows, so 3 <= a <= 12
+    # brackets int u between the Poisson values int u_P / 12 and int u_P / 3, where
+    # int u_P = 0.0351442 on the unit square (trapezoid rule, h = 1/21, zero walls)
+    integral = u.sum(axis=(1, 2, 3)) / 21**2
+    assert np.all(integral > 0.0351442 / 12 * 0.97)
+    assert np.all(integral < 0.0351442 / 3 * 1.03)
+    with pytest.raises(ValueError, match="multiple"):
+        darcy_dataset(2, resolution=85, solve_points=211, use_cache=False)
+
+
+def test_navier_stokes_data_conserve_mean_vorticity(tmp_path):
+    from sciml_jax.data import navier_stokes_dataset
+
+    w = navier_stokes_dataset(2, resolution=32, solve_points=32, final_time=2.0,
+                              save_dt=1.0, dt=0.05, cache_dir=tmp_path)
+    assert w.shape == (2, 3, 1, 32, 32)
+    means = w.mean(axis=(2, 3, 4))
+    # the forcing has zero mean and advection/diffusion conserve the mean exactly
+    assert np.abs(means - means[:, :1]).max() < 1e-5
+    assert np.isfinite(w).all()

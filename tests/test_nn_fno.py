@@ -140,3 +140,14 @@ def test_conv_baselines_periodic_shift_equivariance(model_fn, shift):
 def test_unet_rejects_indivisible_grid():
     with pytest.raises(ValueError, match="divisible by 8"):
         UNet(1, 1, num_levels=3, key=jr.key(0))(jnp.ones((1, 60)))
+
+
+@pytest.mark.parametrize("grid,modes", [((64,), 6), ((12,), 7), ((16, 20), (5, 4)),
+                                        ((12, 12), (6, 7)), ((8, 10, 12), (3, 2, 4))])
+def test_dft_and_fft_evaluations_agree(grid, modes):
+    # two independent evaluations: truncated DFT matrices vs full FFT (Nyquist cases included)
+    d = len(grid)
+    dft = SpectralConv(3, 2, modes, d, method="dft", key=jr.key(14))
+    fft = SpectralConv(3, 2, modes, d, method="fft", key=jr.key(14))
+    v = jr.normal(jr.key(15), (3, *grid))
+    np.testing.assert_allclose(dft(v), fft(v), atol=2e-6)

@@ -8,3 +8,6 @@ from ._grf import GaussianRandomField as GaussianRandomField
 from ._normalizer import Normalizer as Normalizer
 from ._burgers_dataset import burgers_dataset as burgers_dataset
 from ._ks_dataset import ks_trajectories as ks_trajectories
+from ._darcy_dataset import darcy_dataset as darcy_dataset
+from ._navier_stokes_dataset import li_forcing as li_forcing
+from ._navier_stokes_dataset import navier_stokes_dataset as navier_stokes_dataset
