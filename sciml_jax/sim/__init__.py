@@ -34,3 +34,5 @@ from ._symplectic import RungeKutta4 as RungeKutta4
 from ._symplectic import SymplecticEuler as SymplecticEuler
 from ._symplectic import VelocityVerlet as VelocityVerlet
 from ._symplectic import hamiltonian_vector_field as hamiltonian_vector_field
+from ._diagnostics import compiled_memory_bytes as compiled_memory_bytes
+from ._diagnostics import gradient_check as gradient_check
