@@ -21,3 +21,5 @@ from ._autoregressive import ResidualEmulator as ResidualEmulator
 from ._autoregressive import TrajectorySampler as TrajectorySampler
 from ._autoregressive import curriculum_horizon as curriculum_horizon
 from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss
+from ._autoregressive import epoch_protocol as epoch_protocol
+from ._autoregressive import seconds_per_epoch as seconds_per_epoch
