@@ -250,3 +250,13 @@ def test_bad_inputs_raise_value_errors():
         Burgers(1, 2.0, 1, 0.01)
     with pytest.raises(ValueError, match="forcing"):
         NavierStokesVorticity(1.0, 16, 0.01, forcing=jnp.zeros((16, 16)))
+
+
+def test_diffusion_with_steady_source_is_exact(x64):
+    # u_t = alpha u_xx + s with s = sin(2x), u0 = 0: u = (1 - exp(-4 alpha t)) / (4 alpha) sin(2x).
+    alpha, t_final = 0.3, 1.0
+    x = make_grid(1, 2 * jnp.pi, 16)
+    stepper = Diffusion(1, 2 * jnp.pi, 16, 0.25, diffusivity=alpha, source=jnp.sin(2 * x))
+    u = rollout_final(stepper, jnp.zeros_like(x), 4)
+    exact = (1 - jnp.exp(-4 * alpha * t_final)) / (4 * alpha) * jnp.sin(2 * x)
+    assert rel_l2(u, exact) <= 1e-13
