@@ -1,0 +1,150 @@
+r"""Inverse Burgers: recover $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x - \lambda_2 u_{xx} = 0$ from data."""
+
+import time
+from dataclasses import dataclass, field
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+
+from sciml_jax.config import RunConfig, spec
+from sciml_jax.losses import data_loss, residual_loss
+from sciml_jax.nn import MLP
+from sciml_jax.pde import Burgers, burgers_cole_hopf
+from sciml_jax.train import RunDir, fit
+
+DESCRIPTION = "Inverse Burgers: learn lambda1=1, lambda2=0.01/pi from 2000 (noisy) observations"
+
+TRUE_LAMBDA1 = 1.0
+TRUE_LAMBDA2 = 0.01 / np.pi
+
+
+@dataclass(frozen=True)
+class ProblemConfig:
+    n_observations: int = spec(2000, ge=10)
+    noise: float = spec(0.0, ge=0.0, doc="observation noise, relative to the std of u")
+    n_residual: int = spec(0, ge=0, doc="extra collocation points (0: the observation points)")
+    width: int = spec(20, ge=1)
+    depth: int = spec(8, ge=1)
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    problem: ProblemConfig = field(default_factory=ProblemConfig)
+
+
+class InverseBurgersModel(eqx.Module):
+    """The solution network and the unknown coefficients, trained together.
+
+    `log_lambda2` keeps the viscosity positive and makes steps in it relative.
+    """
+
+    net: MLP
+    lambda1: jax.Array
+    log_lambda2: jax.Array
+
+    def __call__(self, p):
+        return self.net(p)
+
+    @property
+    def pde(self) -> Burgers:
+        return Burgers(viscosity=jnp.exp(self.log_lambda2), convection=self.lambda1)
+
+
+def observations(key, n: int, noise: float):
+    """`n` points of the classic 256 x 100 grid with Cole–Hopf values (+ Gaussian noise)."""
+    x = np.linspace(-1.0, 1.0, 256)
+    t = np.linspace(0.0, 0.99, 100)
+    with jax.enable_x64(True):
+        u = np.asarray(burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2))
+    grid = np.stack(np.meshgrid(x, t, indexing="xy"), -1).reshape(-1, 2)
+    pick_key, noise_key = jr.split(key)
+    index = np.asarray(jr.choice(pick_key, grid.shape[0], (n,), replace=False))
+    values = u.ravel()[index]
+    values = values + noise * np.std(values) * np.asarray(jr.normal(noise_key, (n,)))
+    return grid[index], values
+
+
+def run(config: Config, run: RunDir | None) -> dict:
+    problem = config.problem
+    data_key, model_key, train_key, point_key = jr.split(jr.key(config.seed), 4)
+    points, values = observations(data_key, problem.n_observations, problem.noise)
+    batch = {"points": jnp.asarray(points), "values": jnp.asarray(values)}
+    if problem.n_residual:
+        lo, hi = jnp.array([-1.0, 0.0]), jnp.array([1.0, 1.0])
+        batch["collocation"] = lo + (hi - lo) * jr.uniform(point_key, (problem.n_residual, 2))
+    model = InverseBurgersModel(
+        MLP(2, "scalar", problem.width, problem.depth, key=model_key),
+        jnp.zeros(()),
+        jnp.log(jnp.asarray(0.1)),
+    )
+
+    def loss_fn(model, batch, key):
+        collocation = batch.get("collocation", batch["points"])
+        return {
+            "data": data_loss(model, batch["points"], batch["values"]),
+            "residual": residual_loss(model.pde.residual, model, collocation),
+        }
+
+    def evaluate(model):
+        return {"lambda1": model.lambda1, "lambda2": jnp.exp(model.log_lambda2)}
+
+    start = time.perf_counter()
+    result = fit(
+        model,
+        loss_fn,
+        config.train,
+        key=train_key,
+        data=batch,
+        run=run,
+        eval_fn=evaluate if config.train.eval_every else None,
+    )
+    seconds = time.perf_counter() - start
+    lambda1 = float(result.model.lambda1)
+    lambda2 = float(jnp.exp(result.model.log_lambda2))
+    summary = {
+        "lambda1": lambda1,
+        "lambda2": lambda2,
+        "lambda1_rel_error": abs(lambda1 - TRUE_LAMBDA1) / TRUE_LAMBDA1,
+        "lambda2_rel_error": abs(lambda2 - TRUE_LAMBDA2) / TRUE_LAMBDA2,
+        "noise": problem.noise,
+        "wall_time_s": seconds,
+    }
+    if run is not None:
+        x = np.linspace(-1.0, 1.0, 256)
+        t = np.linspace(0.0, 0.99, 100)
+        grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(-1, 2)
+        u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(t), len(x))
+        with jax.enable_x64(True):
+            reference = np.asarray(
+                burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
+            )
+        summary["rel_l2"] = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+        run.save_npz("prediction", x=x, t=t, u=u, reference=reference, observations=points)
+        _save_figures(run, x, t, u, reference, result.history)
+    return summary
+
+
+def _save_figures(run, x, t, u, reference, history):
+    import matplotlib.pyplot as plt
+
+    for name, values in (("prediction", u), ("reference", reference), ("error", np.abs(u - reference))):
+        figure, axis = plt.subplots(figsize=(6, 3.2))
+        image = axis.pcolormesh(t, x, values.T, shading="auto")
+        axis.set_xlabel("t")
+        axis.set_ylabel("x")
+        axis.set_title(name)
+        figure.colorbar(image, ax=axis)
+        run.save_figure(figure, name)
+        plt.close(figure)
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    for key in ("loss", "data", "residual"):
+        pairs = [(r["step"], r[key]) for r in history if key in r]
+        if pairs:
+            axis.semilogy(*zip(*pairs), label=key)
+    axis.set_xlabel("step")
+    axis.legend()
+    run.save_figure(figure, "loss_curves")
+    plt.close(figure)

@@ -1,0 +1,120 @@
+"""Fit a CDF to an empirical CDF with and without the monotonicity (ReLU slope) penalty."""
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+
+from sciml_jax.config import RunConfig, spec
+from sciml_jax.losses import data_loss, monotonicity_penalty
+from sciml_jax.nn import MLP
+from sciml_jax.train import RunDir, fit
+
+DESCRIPTION = "Monotone CDF fit (ReLU(-slope)^2 penalty) to a Gaussian-mixture ECDF vs unpenalised"
+
+LO, HI = -5.0, 7.0
+
+
+@dataclass(frozen=True)
+class ProblemConfig:
+    n_samples: int = spec(60, ge=2, doc="draws from the mixture behind the empirical CDF")
+    n_penalty: int = spec(1024, ge=2, doc="points where the slope is penalised")
+    penalty_weight: float = spec(100.0, gt=0.0)
+    slope_margin: float = spec(1e-4, ge=0.0, doc="penalise slope < margin (strictness)")
+    n_check: int = spec(10_000, ge=2, doc="grid on which violations are counted")
+    width: int = spec(64, ge=1)
+    depth: int = spec(3, ge=1)
+
+
+@dataclass(frozen=True)
+class Config(RunConfig):
+    problem: ProblemConfig = field(default_factory=ProblemConfig)
+
+
+def true_cdf(x):
+    """CDF of 0.6 N(0, 1) + 0.4 N(3, 0.5^2)."""
+    from jax.scipy.stats import norm
+
+    return 0.6 * norm.cdf(x) + 0.4 * norm.cdf((x - 3.0) / 0.5)
+
+
+def draw_samples(key, n):
+    pick, z = jr.split(key)
+    first = jr.uniform(pick, (n,)) < 0.6
+    normal = jr.normal(z, (n,))
+    return jnp.where(first, normal, 3.0 + 0.5 * normal)
+
+
+def run(config: Config, run: RunDir | None) -> dict:
+    problem = config.problem
+    data_key, model_key, train_key = jr.split(jr.key(config.seed), 3)
+    samples = jnp.sort(draw_samples(data_key, problem.n_samples))
+    # The empirical CDF at the samples (mid-step values), plus anchors 0 and 1 at the ends.
+    ecdf = (jnp.arange(problem.n_samples) + 0.5) / problem.n_samples
+    points = jnp.concatenate([jnp.array([LO]), samples, jnp.array([HI])])[:, None]
+    values = jnp.concatenate([jnp.zeros(1), ecdf, jnp.ones(1)])
+    slope_points = jnp.linspace(LO, HI, problem.n_penalty)[:, None]
+    check = jnp.linspace(LO, HI, problem.n_check)[:, None]
+    batch = {"points": points, "values": values, "slope_points": slope_points}
+
+    def make_loss(penalised: bool):
+        def loss_fn(model, batch, key):
+            terms = {"data": data_loss(model, batch["points"], batch["values"])}
+            if penalised:
+                shifted = lambda p: model(p) - problem.slope_margin * p[0]  # noqa: E731
+                terms["monotonicity"] = problem.penalty_weight * monotonicity_penalty(
+                    shifted, batch["slope_points"]
+                )
+            return terms
+
+        return loss_fn
+
+    summary = {}
+    fits = {}
+    start = time.perf_counter()
+    for penalised in (True, False):
+        name = "penalised" if penalised else "unpenalised"
+        model = MLP(1, "scalar", problem.width, problem.depth, key=model_key)
+        result = fit(model, make_loss(penalised), config.train, key=train_key, data=batch, run=None)
+        u = np.asarray(jax.vmap(result.model)(check), dtype=np.float64)
+        violations = int(np.sum(np.diff(u) < 0))
+        truth = np.asarray(true_cdf(check[:, 0]), dtype=np.float64)
+        summary[f"{name}_violations"] = violations
+        summary[f"{name}_rel_l2"] = float(np.linalg.norm(u - truth) / np.linalg.norm(truth))
+        fits[name] = (u, result.history)
+    summary["wall_time_s"] = time.perf_counter() - start
+    summary["rel_l2"] = summary["penalised_rel_l2"]
+    if run is not None:
+        x = np.asarray(check[:, 0])
+        run.save_npz(
+            "prediction",
+            x=x,
+            u=fits["penalised"][0],
+            u_unpenalised=fits["unpenalised"][0],
+            reference=np.asarray(true_cdf(check[:, 0])),
+        )
+        _save_figures(run, x, fits, np.asarray(samples), np.asarray(ecdf))
+    return summary
+
+
+def _save_figures(run, x, fits, samples, ecdf):
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.plot(samples, ecdf, "k.", ms=4, label="empirical CDF")
+    axis.plot(x, np.asarray(true_cdf(jnp.asarray(x))), "k:", label="true CDF")
+    for name, (u, _) in fits.items():
+        axis.plot(x, u, label=name)
+    axis.legend()
+    run.save_figure(figure, "prediction")
+    plt.close(figure)
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    for name, (_, history) in fits.items():
+        axis.semilogy([r["step"] for r in history], [r["data"] for r in history], label=f"{name} data")
+    axis.set_xlabel("step")
+    axis.legend()
+    run.save_figure(figure, "loss_curves")
+    plt.close(figure)
