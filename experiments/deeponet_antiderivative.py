@@ -22,6 +22,8 @@ class DataConfig:
     num_sensors: int = spec(100, ge=2)
     num_points: int = spec(100, ge=2)
     length_scale: float = spec(0.2, gt=0.0)
+    query: str = spec("grid", choices=("grid", "random"),
+                      doc="training query points: shared grid (aligned) or random per function")
     seed: int = spec(0, ge=0)
 
 
@@ -46,7 +48,7 @@ def run(config: Config, run) -> dict:
     d, m = config.data, config.model
     train = antiderivative_dataset(d.num_train_functions, num_sensors=d.num_sensors,
                                    num_points=d.num_points, length_scale=d.length_scale,
-                                   seed=d.seed)
+                                   query=d.query, seed=d.seed)
     test = antiderivative_dataset(d.num_test_functions, num_sensors=d.num_sensors,
                                   num_points=d.num_points, length_scale=d.length_scale,
                                   seed=d.seed + 1_000_003)
@@ -60,8 +62,11 @@ def run(config: Config, run) -> dict:
                      activation=activation, key=model_key)
 
     def mse(model, batch, key=None):
-        # Cartesian product: each function's branch once, the shared trunk grid once
-        prediction = jax.vmap(lambda u: model(u, batch["y"]))(batch["u"])
+        if batch["y"].ndim == 2:
+            # Cartesian product: each function's branch once, the shared trunk grid once
+            prediction = jax.vmap(lambda u: model(u, batch["y"]))(batch["u"])
+        else:
+            prediction = jax.vmap(model)(batch["u"], batch["y"])
         return jnp.mean((prediction - batch["s"]) ** 2)
 
     test_mse = eqx.filter_jit(lambda model: mse(model, test_batch))

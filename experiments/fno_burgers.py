@@ -24,6 +24,7 @@ class DataConfig:
     eval_resolutions: tuple[int, ...] = spec((1024,), doc="grids the test error is reported on")
     solve_points: int = spec(8192, ge=8, doc="solver grid (8192 in the paper)")
     dt: float = spec(1e-3, gt=0.0)
+    grf_modes: int = spec(1024, ge=1, doc="Fourier modes of u0 (<= solve_points)")
     seed: int = spec(0, ge=0)
 
 
@@ -69,7 +70,8 @@ def run(config: Config, run) -> dict:
             raise ValueError(f"data resolutions {d.train_resolution}, {d.eval_resolutions} must "
                              f"all divide the largest one ({store}).")
     data = burgers_dataset(d.num_train + d.num_test, resolution=store,
-                           solve_points=max(d.solve_points, store), dt=d.dt, seed=d.seed)
+                           solve_points=max(d.solve_points, store), dt=d.dt,
+                           grf_modes=d.grf_modes, seed=d.seed)
     a_all, u_all = jnp.asarray(data["a"]), jnp.asarray(data["u"])
     stride = store // d.train_resolution
     a_train, u_train = a_all[:d.num_train, :, ::stride], u_all[:d.num_train, :, ::stride]

@@ -2,6 +2,7 @@
 normalisers, Burgers data independent of the solve resolution, KS on the attractor."""
 
 import jax.numpy as jnp
+import jax.random as jr
 import numpy as np
 import pytest
 
@@ -24,6 +25,22 @@ def test_antiderivative_targets_are_exact_integrals(tmp_path):
     ds = (s[:, 2:] - s[:, :-2]) / (y[2:] - y[:-2])
     np.testing.assert_allclose(ds, u[:, 1:-1], atol=2e-3 * np.abs(u).max())
     np.testing.assert_allclose(s[:, 0], 0.0, atol=1e-7)
+
+
+def test_antiderivative_random_queries_match_quadrature(tmp_path):
+    from scipy.integrate import cumulative_trapezoid
+
+    from sciml_jax.data import sample_rbf_function
+
+    data = antiderivative_dataset(2, num_points=7, query="random", cache_dir=tmp_path)
+    assert data["y"].shape == (2, 7, 1) and data["s"].shape == (2, 7)
+    # an independent check of the closed form: trapezoid quadrature on 20001 points
+    u, s = sample_rbf_function(jr.key(3))
+    x = np.linspace(0.0, 1.0, 20001)
+    quadrature = cumulative_trapezoid(np.asarray(u(jnp.asarray(x))), x, initial=0.0)
+    np.testing.assert_allclose(np.asarray(s(jnp.asarray(x))), quadrature, atol=5e-6)
+    with pytest.raises(ValueError, match="query"):
+        antiderivative_dataset(2, query="sobol", use_cache=False)
 
 
 def test_cache_round_trip_and_recipe_key(tmp_path):

@@ -16,6 +16,8 @@ the ``sinc`` form staying accurate as ``w -> 0``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -52,6 +54,7 @@ def antiderivative_dataset(
     num_points: int = 100,
     length_scale: float = 0.2,
     num_features: int = 512,
+    query: Literal["grid", "random"] = "grid",
     seed: int = 0,
     cache_dir=None,
     use_cache: bool = True,
@@ -64,35 +67,44 @@ def antiderivative_dataset(
 
     - `num_functions`: number of input functions.
     - `num_sensors`: m, sensors ``x_i = i / (m - 1)`` where the branch reads ``u``.
-    - `num_points`: query points ``y_j = j / (P - 1)`` shared by all functions.
+    - `num_points`: query points per function: ``y_j = j / (P - 1)`` shared by all
+      functions (`query="grid"`, the aligned layout), or P uniform random points drawn
+      for each function (`query="random"`, the unaligned layout of the paper's 10k
+      triples, which shows the trunk many more distinct y).
     - `length_scale`, `num_features`: the GP and its feature count.
     - `seed`: randomness; `cache_dir`, `use_cache`: see `cached_dataset`.
 
-    **Returns:** dict with ``u: (N, m)`` sensor values, ``y: (P, 1)`` query points and
-    ``s: (N, P)`` exact antiderivatives; ``num_functions * num_points`` training triples.
+    **Returns:** dict with ``u: (N, m)`` sensor values, ``y: (P, 1)`` (grid) or
+    ``(N, P, 1)`` (random) query points and ``s: (N, P)`` exact antiderivatives;
+    ``num_functions * num_points`` training triples.
 
     ```python
     train = antiderivative_dataset(100, seed=0)    # 10,000 triples (u, y, s(y))
     ```
     """
-    if num_functions < 1 or num_sensors < 2 or num_points < 2:
+    if query not in ("grid", "random"):
+        raise ValueError(f"query={query!r}; expected 'grid' or 'random'.")
+    if num_functions < 1 or num_sensors < 2 or num_points < 1 or (query == "grid" and num_points < 2):
         raise ValueError(
             f"num_functions={num_functions}, num_sensors={num_sensors}, num_points={num_points}; "
             "expected at least 1 function and 2 sensors/points.")
     recipe = {"name": "antiderivative", "version": 1, "num_functions": num_functions,
               "num_sensors": num_sensors, "num_points": num_points,
-              "length_scale": length_scale, "num_features": num_features, "seed": seed}
+              "length_scale": length_scale, "num_features": num_features, "seed": seed,
+              "query": query}
     sensors = jnp.linspace(0.0, 1.0, num_sensors)
     y = jnp.linspace(0.0, 1.0, num_points)
 
     def one(key):
-        u, s = sample_rbf_function(key, length_scale, num_features)
-        return u(sensors), s(y)
+        fkey, ykey = jr.split(key)
+        u, s = sample_rbf_function(fkey, length_scale, num_features)
+        points = y if query == "grid" else jr.uniform(ykey, (num_points,))
+        return u(sensors), points, s(points)
 
     def build():
         keys = jr.split(jr.key(seed), num_functions)
-        u_values, s_values = jax.jit(jax.vmap(one))(keys)
-        return {"u": u_values, "y": np.asarray(y)[:, None], "s": s_values,
-                "sensors": np.asarray(sensors)}
+        u_values, points, s_values = jax.jit(jax.vmap(one))(keys)
+        points = points[0][:, None] if query == "grid" else points[..., None]
+        return {"u": u_values, "y": points, "s": s_values, "sensors": np.asarray(sensors)}
 
     return cached_dataset(recipe, build, cache_dir=cache_dir, use_cache=use_cache)
