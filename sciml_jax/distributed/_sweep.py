@@ -1,5 +1,6 @@
 """Parameter sweeps: vmap a pure function over a batch of parameters, sharded across devices."""
 
+import functools
 from collections.abc import Callable
 
 import jax
@@ -35,6 +36,9 @@ def sweep(
     - `num_devices`: devices to use (default: all visible).
     - `batch_size`: entries vmapped at once per device (default: all).
 
+    The compiled sweep is cached per `fn` (by identity): define `fn` once and call
+    `sweep` repeatedly to pay compilation once.
+
     **Returns:**
 
     The outputs stacked along the leading axis, as if `jax.vmap(fn)(params)`.
@@ -66,15 +70,23 @@ def sweep(
             params,
         )
 
+    if devices > 1:
+        sharding = NamedSharding(mesh, PartitionSpec("data"))
+        params = jax.device_put(params, sharding)
+    else:
+        sharding = None
+    outputs = _compiled(fn, batch_size, sharding)(params)
+    return jax.tree.map(lambda leaf: leaf[:size], outputs)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(fn, batch_size, sharding):
+    # Cached per (fn, batch_size, sharding): calling `sweep` again with the same `fn`
+    # reuses the compiled executable instead of tracing a fresh jit wrapper.
     if batch_size is None:
         batched = jax.vmap(fn)
     else:
         batched = lambda p: jax.lax.map(fn, p, batch_size=batch_size)
-
-    if devices > 1:
-        sharding = NamedSharding(mesh, PartitionSpec("data"))
-        params = jax.device_put(params, sharding)
-        outputs = jax.jit(batched, in_shardings=sharding)(params)
-    else:
-        outputs = jax.jit(batched)(params)
-    return jax.tree.map(lambda leaf: leaf[:size], outputs)
+    if sharding is None:
+        return jax.jit(batched)
+    return jax.jit(batched, in_shardings=sharding)
