@@ -180,7 +180,7 @@ def test_gray_scott_homogeneous_steady_state_and_reaction_ode(x64):
     assert float(jnp.max(jnp.abs(stepper(steady) - steady))) <= 1e-14
     # A spatially uniform state follows the reaction ODE; compare with a fine RK4 solve.
     uniform = jnp.stack([jnp.full(16, 0.5), jnp.full(16, 0.25)])
-    final = rollout_final(stepper, uniform, 20)
+    final = jax.jit(lambda u: rollout_final(stepper, u, 20))(uniform)
 
     def rhs(y):
         u, v = y
@@ -193,7 +193,7 @@ def test_gray_scott_homogeneous_steady_state_and_reaction_ode(x64):
         k4 = rhs(y + h * k3)
         return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
-    y = jax.lax.fori_loop(0, 1000, rk4, jnp.array([0.5, 0.25]))
+    y = jax.jit(lambda y: jax.lax.fori_loop(0, 1000, rk4, y))(jnp.array([0.5, 0.25]))
     np.testing.assert_allclose(final[:, 0], y, rtol=1e-6)
 
 
@@ -206,7 +206,8 @@ def test_vmapped_viscosity_sweep_equals_loop(getkey):
         return rollout_final(Burgers(1, 2 * jnp.pi, 64, 0.01, diffusivity=nu), u0, 50)
 
     swept = jax.jit(jax.vmap(final))(viscosities)
-    looped = jnp.stack([final(nu) for nu in viscosities])
+    jitted = jax.jit(final)
+    looped = jnp.stack([jitted(nu) for nu in viscosities])
     np.testing.assert_allclose(swept, looped, rtol=1e-5, atol=1e-6)
     # More viscosity, more dissipated energy: a physical ordering check.
     energies = jnp.sum(swept**2, axis=(1, 2))
@@ -228,11 +229,12 @@ def test_gradient_through_rollout_matches_finite_difference(x64):
     x = make_grid(1, 2 * jnp.pi, 32)
     u0 = jnp.sin(x) + 0.5
 
+    @jax.jit
     def loss(nu):
         stepper = Burgers(1, 2 * jnp.pi, 32, 0.05, diffusivity=nu, order=4)
         return jnp.sum(rollout(stepper, u0, 20, save_every=5, checkpoint=True) ** 2)
 
-    grad = jax.grad(loss)(0.1)
+    grad = jax.jit(jax.grad(loss))(0.1)
     eps = 1e-6
     finite = (loss(0.1 + eps) - loss(0.1 - eps)) / (2 * eps)
     np.testing.assert_allclose(grad, finite, rtol=1e-6)
@@ -260,3 +262,34 @@ def test_diffusion_with_steady_source_is_exact(x64):
     u = rollout_final(stepper, jnp.zeros_like(x), 4)
     exact = (1 - jnp.exp(-4 * alpha * t_final)) / (4 * alpha) * jnp.sin(2 * x)
     assert rel_l2(u, exact) <= 1e-13
+
+
+# Every spectral stepper runs the same battery: shape/dtype preserved, finite, and
+# equivariant under periodic shifts (the PDEs are translation invariant, so shifting the
+# input by one cell must shift the output by one cell, up to round-off).
+STEPPERS = {
+    "diffusion_3d": lambda: Diffusion(3, 1.0, 8, 0.01, diffusivity=0.1),
+    "advection_2d": lambda: Advection(2, 1.0, 16, 0.01, velocity=(1.0, -0.5)),
+    "burgers_1d": lambda: Burgers(1, 2 * jnp.pi, 32, 0.01, diffusivity=0.1),
+    "burgers_2d": lambda: Burgers(2, 2 * jnp.pi, 16, 0.01, diffusivity=0.1, order=3),
+    "kdv": lambda: KortewegDeVries(1, 20.0, 32, 1e-3),
+    "ks_conservative": lambda: KuramotoSivashinsky(1, 22.0, 32, 0.05, order=4),
+    "ks_combustion_2d": lambda: KuramotoSivashinsky(2, 22.0, 16, 0.05, form="combustion"),
+    "allen_cahn": lambda: AllenCahn(1, 2.0, 32, 1e-3, diffusivity=1e-2),
+    "gray_scott_2d": lambda: GrayScott(2, 1.0, 16, 1.0),
+    "navier_stokes": lambda: NavierStokesVorticity(1.0, 16, 1e-3, order=4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STEPPERS))
+def test_stepper_conformance_shift_equivariance(name, getkey):
+    stepper = STEPPERS[name]()
+    u = 0.5 * jax.random.uniform(getkey(), stepper.state_shape)
+    step = stepper  # eager: cheaper than compiling for one call per test
+    out = step(u)
+    assert out.shape == u.shape and out.dtype == u.dtype
+    assert bool(jnp.all(jnp.isfinite(out)))
+    axes = tuple(range(1, u.ndim))
+    shifted = step(jnp.roll(u, 1, axis=axes))
+    np.testing.assert_allclose(shifted, jnp.roll(out, 1, axis=axes), atol=1e-5)
+    assert float(jnp.max(jnp.abs(out - u))) > 0  # the step does something
