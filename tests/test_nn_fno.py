@@ -23,9 +23,9 @@ def _bandlimited_1d(key, channels, n, kmax):
 
 
 def test_spectral_conv_1d_matches_analytic_multiplier():
-    # For v = sum_k a_k cos(2pi k x) + b_k sin(2pi k x), the operator multiplies the complex
-    # coefficient (a_k - i b_k)/2 of e^{2 pi i k x} by R_k (and its conjugate for -k), so
-    # (Kv)_o = sum_k Re[R_{oik} (a_ik - i b_ik) e^{2 pi i k x}] (k = 0 counts once).
+    # v = sum_k a_k cos(2 pi k x) + b_k sin(2 pi k x) = Re sum_k c_k e^{2 pi i k x} with
+    # c_k = a_k - i b_k; the operator multiplies c_k by R_k, so
+    # (K v)_o = sum_k Re[(R_k c_k)_o e^{2 pi i k x}]  (b_0 = 0 makes c_0 real)
     conv = SpectralConv(2, 3, modes=6, num_spatial_dims=1, key=jr.key(0))
     n = 64
     v, (a, b) = _bandlimited_1d(jr.key(1), 2, n, 6)
@@ -34,29 +34,17 @@ def test_spectral_conv_1d_matches_analytic_multiplier():
     expected = np.zeros((3, n))
     for k in range(6):
         c = np.asarray(a[:, k]) - 1j * np.asarray(b[:, k])
-        term = (R[:, :, k] @ c)[:, None] * np.exp(2j * np.pi * k * x)[None, :]
-        expected += term.real if k > 0 else term.real  # k = 0: b_0 = 0, real coefficient
-    # the k = 0 mode is (a_0) * R_0 taken as real part of irfft, i.e. Re(R_0) a_0
-    expected_k0 = (R[:, :, 0].real @ np.asarray(a[:, 0]))[:, None]
-    expected = expected - (R[:, :, 0] @ np.asarray(a[:, 0]))[:, None].real + expected_k0
+        expected += ((R[:, :, k] @ c)[:, None] * np.exp(2j * np.pi * k * x)[None, :]).real
     np.testing.assert_allclose(np.asarray(conv(v)), expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("n_coarse,n_fine", [(32, 128), (48, 256)])
-def test_spectral_conv_1d_resolution_invariant(n_coarse, n_fine):
+def test_spectral_conv_1d_resolution_invariant():
     conv = SpectralConv(2, 2, modes=8, num_spatial_dims=1, key=jr.key(2))
     key = jr.key(3)
-    coarse, _ = _bandlimited_1d(key, 2, n_coarse, 10)
-    fine, _ = _bandlimited_1d(key, 2, n_fine, 10)
-    step = n_fine // n_coarse if n_fine % n_coarse == 0 else None
+    coarse, _ = _bandlimited_1d(key, 2, 32, 10)
+    fine, _ = _bandlimited_1d(key, 2, 128, 10)
     out_coarse = conv(coarse)
-    out_fine = conv(fine)
-    if step is None:  # compare through the exact band-limited interpolant instead
-        out_fine = jnp.fft.irfft(jnp.fft.rfft(out_fine)[:, : n_coarse // 2] * n_coarse / n_fine,
-                                 n=n_coarse)
-    else:
-        out_fine = out_fine[:, ::step]
-    rel = jnp.linalg.norm(out_fine - out_coarse) / jnp.linalg.norm(out_coarse)
+    rel = jnp.linalg.norm(conv(fine)[:, ::4] - out_coarse) / jnp.linalg.norm(out_coarse)
     assert rel < 1e-5
 
 
@@ -69,6 +57,7 @@ def test_spectral_conv_2d_resolution_invariant_and_truncates():
         X, Y = jnp.meshgrid(x, x, indexing="ij")
         return jnp.cos(2 * jnp.pi * (kx * X + ky * Y))[None]
 
+    conv = eqx.filter_jit(conv)
     out16 = conv(field(16, kx, ky))
     out64 = conv(field(64, kx, ky))
     np.testing.assert_allclose(out64[:, ::4, ::4], out16, atol=1e-5)
@@ -83,8 +72,9 @@ def test_fno_periodic_shift_equivariance():
               append_grid=False, key=jr.key(5))
     a = jr.normal(jr.key(6), (2, 24, 20))
     shift = (7, -3)
-    out_of_shifted = fno(jnp.roll(a, shift, axis=(1, 2)))
-    shifted_out = jnp.roll(fno(a), shift, axis=(1, 2))
+    apply = eqx.filter_jit(fno)
+    out_of_shifted = apply(jnp.roll(a, shift, axis=(1, 2)))
+    shifted_out = jnp.roll(apply(a), shift, axis=(1, 2))
     np.testing.assert_allclose(out_of_shifted, shifted_out, atol=2e-5)
 
 
@@ -95,14 +85,16 @@ def test_fno_zero_shot_resolution_on_bandlimited_input():
     key = jr.key(8)
     coarse, _ = _bandlimited_1d(key, 1, 128, 4)
     fine, _ = _bandlimited_1d(key, 1, 512, 4)
-    rel = jnp.linalg.norm(fno(fine)[:, ::4] - fno(coarse)) / jnp.linalg.norm(fno(coarse))
+    apply = eqx.filter_jit(fno)
+    out_coarse = apply(coarse)
+    rel = jnp.linalg.norm(apply(fine)[:, ::4] - out_coarse) / jnp.linalg.norm(out_coarse)
     assert rel < 1e-3
 
 
 def test_fno_padding_and_3d_shapes():
-    fno = FNO(1, 2, width=6, modes=3, num_layers=2, num_spatial_dims=3,
+    fno = FNO(1, 2, width=4, modes=3, num_layers=1, num_spatial_dims=3,
               padding_fraction=0.25, key=jr.key(9))
-    out = jax.vmap(fno)(jnp.ones((2, 1, 8, 8, 6)))
+    out = eqx.filter_jit(lambda m, x: jax.vmap(m)(x))(fno, jnp.ones((2, 1, 8, 8, 6)))
     assert out.shape == (2, 2, 8, 8, 6)
     assert bool(jnp.all(jnp.isfinite(out)))
 
@@ -122,32 +114,31 @@ def test_fno_rejects_bad_input():
 def test_fno_gradients_reach_spectral_weights():
     fno = FNO(1, 1, width=4, modes=4, num_layers=2, key=jr.key(10))
     a = jr.normal(jr.key(11), (1, 32))
-    grads = eqx.filter_grad(lambda m: jnp.sum(m(a) ** 2))(fno)
+    grads = eqx.filter_jit(eqx.filter_grad(lambda m: jnp.sum(m(a) ** 2)))(fno)
     assert float(jnp.abs(grads.blocks[0].spectral.weight).sum()) > 0
 
 
 @pytest.mark.parametrize("model_fn,shift", [
     (lambda k: DilatedResNet(1, 1, hidden_channels=8, num_blocks=2, key=k), 5),
-    (lambda k: UNet(1, 1, hidden_channels=8, num_levels=2, key=k), 4),  # multiple of 2**levels
+    (lambda k: UNet(1, 1, hidden_channels=8, num_levels=2, key=k), 4),  # a multiple of 2**2
 ])
 def test_conv_baselines_periodic_shift_equivariance(model_fn, shift):
-    model = model_fn(jr.key(12))
+    model = eqx.filter_jit(model_fn(jr.key(12)))
     x = jr.normal(jr.key(13), (1, 64))
     np.testing.assert_allclose(model(jnp.roll(x, shift, -1)), jnp.roll(model(x), shift, -1),
                                atol=2e-5)
 
 
 def test_unet_rejects_indivisible_grid():
-    with pytest.raises(ValueError, match="divisible by 8"):
-        UNet(1, 1, num_levels=3, key=jr.key(0))(jnp.ones((1, 60)))
+    with pytest.raises(ValueError, match="divisible by 2"):
+        UNet(1, 1, hidden_channels=4, num_levels=1, key=jr.key(0))(jnp.ones((1, 63)))
 
 
-@pytest.mark.parametrize("grid,modes", [((64,), 6), ((12,), 7), ((16, 20), (5, 4)),
-                                        ((12, 12), (6, 7)), ((8, 10, 12), (3, 2, 4))])
+@pytest.mark.parametrize("grid,modes", [((12,), 7), ((12, 12), (6, 7)), ((8, 10, 12), (3, 2, 4))])
 def test_dft_and_fft_evaluations_agree(grid, modes):
     # two independent evaluations: truncated DFT matrices vs full FFT (Nyquist cases included)
     d = len(grid)
     dft = SpectralConv(3, 2, modes, d, method="dft", key=jr.key(14))
     fft = SpectralConv(3, 2, modes, d, method="fft", key=jr.key(14))
     v = jr.normal(jr.key(15), (3, *grid))
-    np.testing.assert_allclose(dft(v), fft(v), atol=2e-6)
+    np.testing.assert_allclose(eqx.filter_jit(dft)(v), eqx.filter_jit(fft)(v), atol=2e-6)
