@@ -22,8 +22,8 @@ LO, HI = -5.0, 7.0
 class ProblemConfig:
     n_samples: int = spec(60, ge=2, doc="draws from the mixture behind the empirical CDF")
     n_penalty: int = spec(1024, ge=2, doc="points where the slope is penalised")
-    penalty_weight: float = spec(100.0, gt=0.0)
-    slope_margin: float = spec(1e-4, ge=0.0, doc="penalise slope < margin (strictness)")
+    penalty_weight: float = spec(1e4, gt=0.0)
+    slope_margin: float = spec(1e-3, ge=0.0, doc="penalise slope < margin (strictness)")
     n_check: int = spec(10_000, ge=2, doc="grid on which violations are counted")
     width: int = spec(64, ge=1)
     depth: int = spec(3, ge=1)
@@ -64,9 +64,13 @@ def run(config: Config, run: RunDir | None) -> dict:
         def loss_fn(model, batch, key):
             terms = {"data": data_loss(model, batch["points"], batch["values"])}
             if penalised:
+                # Jitter the penalty grid by up to one cell each step, so over training
+                # the slope is penalised on the whole interval, not only on the grid.
+                cell = (HI - LO) / (problem.n_penalty - 1)
+                jitter = cell * jr.uniform(key, batch["slope_points"].shape, minval=-0.5, maxval=0.5)
                 shifted = lambda p: model(p) - problem.slope_margin * p[0]  # noqa: E731
                 terms["monotonicity"] = problem.penalty_weight * monotonicity_penalty(
-                    shifted, batch["slope_points"]
+                    shifted, batch["slope_points"] + jitter
                 )
             return terms
 
