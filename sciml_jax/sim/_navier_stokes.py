@@ -39,6 +39,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
     diffusivity: float
     drag: float
     forcing_hat: Array | None
+    inverse_laplacian: Array
 
     def __init__(
         self,
@@ -66,19 +67,22 @@ class NavierStokesVorticity(AbstractSpectralStepper):
             self.forcing_hat = jnp.fft.rfftn(forcing, axes=(-2, -1))
         else:
             self.forcing_hat = None
+        self.inverse_laplacian = jnp.zeros(())  # set below, once the grid exists
         self._setup(
             2, domain_extent, num_points, dt,
             num_channels=1, order=order, dealiasing_fraction=dealiasing_fraction,
             num_circle_points=num_circle_points, circle_radius=circle_radius,
         )
+        # psi_hat = omega_hat / |k|^2, precomputed (the mean mode carries no flow).
+        k2 = self.wavenumber_norm_squared()
+        self.inverse_laplacian = jnp.where(k2 > 0, 1.0 / jnp.where(k2 > 0, k2, 1.0), 0.0)
 
     def linear_symbol(self) -> Array:
         return -self.diffusivity * self.wavenumber_norm_squared() - self.drag
 
     def velocity(self, omega_hat: Array) -> Float[Array, "2 n n"]:
         """The velocity $(u, v)$ in physical space from $\\hat\\omega$."""
-        k2 = self.wavenumber_norm_squared()
-        psi_hat = jnp.where(k2 > 0, omega_hat / jnp.where(k2 > 0, k2, 1.0), 0.0)
+        psi_hat = self.inverse_laplacian * omega_hat
         dx, dy = self.derivative
         return self.to_physical(jnp.concatenate([dy * psi_hat, -dx * psi_hat]))
 
