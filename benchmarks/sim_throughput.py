@@ -66,7 +66,7 @@ def emit(row: dict) -> None:
 
 
 def ks_rows(args, exponax):
-    for n, in [(256,), (1024,)]:
+    for (n,) in [(256,), (1024,)]:
         length, dt = 60.0, 0.1
         x = make_grid(1, length, n)
         u0 = jnp.sin(2 * jnp.pi * x / length) + 0.2 * jnp.cos(6 * jnp.pi * x / length)
@@ -79,8 +79,9 @@ def ks_rows(args, exponax):
                 "num_points": n,
                 "batch": batch or 1,
                 "dtype": str(u0.dtype),
-                "steps_per_s": steps_per_second(ours, u0, steps // (8 if batch else 1),
-                                                batch, args.repeats),
+                "steps_per_s": steps_per_second(
+                    ours, u0, steps // (8 if batch else 1), batch, args.repeats
+                ),
             }
             if exponax is not None:
                 theirs = exponax.stepper.KuramotoSivashinsky(1, length, n, dt, order=2)
@@ -128,10 +129,12 @@ def ns_rows(args, exponax):
             "steps_per_s": steps_per_second(ours, omega0, steps, batch, args.repeats),
         }
         if exponax is not None:
-            theirs = exponax.stepper.NavierStokesVorticity(2, length, n, dt, diffusivity=nu,
-                                                           order=2)
-            row["exponax_steps_per_s"] = steps_per_second(theirs, omega0, steps, batch,
-                                                          args.repeats)
+            theirs = exponax.stepper.NavierStokesVorticity(
+                2, length, n, dt, diffusivity=nu, order=2
+            )
+            row["exponax_steps_per_s"] = steps_per_second(
+                theirs, omega0, steps, batch, args.repeats
+            )
             row["ratio_vs_exponax"] = row["steps_per_s"] / row["exponax_steps_per_s"]
         emit(row)
 
@@ -149,22 +152,31 @@ def sweep_rows(args):
         x = make_grid(1, length, n)
         u0 = jnp.sin(x) + 0.5
         viscosities = jnp.geomspace(0.01, 0.5, count)
-        solve = lambda nu, u0=u0, n=n, steps=steps: rollout_final(
-            Burgers(1, length, n, dt, diffusivity=nu), u0, steps
-        )
+
+        def solve(nu, u0=u0, n=n, steps=steps, length=length, dt=dt):
+            return rollout_final(Burgers(1, length, n, dt, diffusivity=nu), u0, steps)
+
         single = jax.jit(solve)
-        swept = best_time(lambda v: sweep(solve, v), viscosities, repeats=args.repeats)
-        loop = lambda values: [single(v) for v in values]
+
+        def swept_run(values, solve=solve):
+            return sweep(solve, values)
+
+        def loop(values, single=single):
+            return [single(v) for v in values]
+
+        swept = best_time(swept_run, viscosities, repeats=args.repeats)
         looped = best_time(loop, list(viscosities), repeats=max(1, args.repeats // 2))
-        emit({
-            "benchmark": "viscosity_sweep",
-            "pde": f"Burgers N={n}, {steps} ETDRK2 steps per viscosity",
-            "num_viscosities": count,
-            "vmapped_seconds": swept,
-            "python_loop_seconds": looped,
-            "speedup_vmapped_over_loop": looped / swept,
-            "target_speedup": 20.0,
-        })
+        emit(
+            {
+                "benchmark": "viscosity_sweep",
+                "pde": f"Burgers N={n}, {steps} ETDRK2 steps per viscosity",
+                "num_viscosities": count,
+                "vmapped_seconds": swept,
+                "python_loop_seconds": looped,
+                "speedup_vmapped_over_loop": looped / swept,
+                "target_speedup": 20.0,
+            }
+        )
 
 
 def darcy_rows(args):
@@ -190,16 +202,18 @@ def darcy_row(args):
     grad_seconds = best_time(gradient, a, repeats=args.repeats)
     u = solve(a, f)
     residual = solver.residual(a, u, f)
-    emit({
-        "benchmark": "darcy_solve",
-        "grid": f"{n}x{n}",
-        "solver": "Jacobi-preconditioned CG, rtol 1e-6",
-        "dtype": str(a.dtype),
-        "solve_seconds": seconds,
-        "gradient_seconds_implicit": grad_seconds,
-        "cg_iterations": int(solver.iterations(a, f)),
-        "relative_residual": float(jnp.linalg.norm(residual) / jnp.linalg.norm(f[1:-1, 1:-1])),
-    })
+    emit(
+        {
+            "benchmark": "darcy_solve",
+            "grid": f"{n}x{n}",
+            "solver": "Jacobi-preconditioned CG, rtol 1e-6",
+            "dtype": str(a.dtype),
+            "solve_seconds": seconds,
+            "gradient_seconds_implicit": grad_seconds,
+            "cg_iterations": int(solver.iterations(a, f)),
+            "relative_residual": float(jnp.linalg.norm(residual) / jnp.linalg.norm(f[1:-1, 1:-1])),
+        }
+    )
 
 
 def main() -> None:

@@ -44,8 +44,14 @@ def run(config: Config, run: RunDir) -> dict:
         )
     x = make_grid(1, 2.0, p.num_points, origin=-1.0)
     stepper = Burgers(
-        1, 2.0, p.num_points, p.dt, diffusivity=p.nu, order=p.order,
-        convection_form=p.convection_form, dealiasing_fraction=p.dealiasing_fraction,
+        1,
+        2.0,
+        p.num_points,
+        p.dt,
+        diffusivity=p.nu,
+        order=p.order,
+        convection_form=p.convection_form,
+        dealiasing_fraction=p.dealiasing_fraction,
     )
     solve = jax.jit(lambda u0: rollout(stepper, u0, num_steps, save_every=p.save_every))
     u0 = -jnp.sin(jnp.pi * x)

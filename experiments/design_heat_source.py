@@ -12,7 +12,9 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import Diffusion, compiled_memory_bytes, gradient_check, make_grid, rollout
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Design a 2D heat source s(x, y) so that u(T) matches a target pattern (target misfit <= 1%)"
+DESCRIPTION = (
+    "Design a 2D heat source s(x, y) so that u(T) matches a target pattern (target misfit <= 1%)"
+)
 
 
 @dataclass(frozen=True)
@@ -51,44 +53,61 @@ def run(config: Config, run: RunDir) -> dict:
 
     def final_state(source, checkpoint):
         stepper = Diffusion(2, 1.0, p.num_points, dt, diffusivity=p.diffusivity, source=source)
-        trajectory = rollout(stepper, jnp.zeros_like(target), p.num_steps,
-                             save_every=p.save_every, checkpoint=checkpoint)
+        trajectory = rollout(
+            stepper,
+            jnp.zeros_like(target),
+            p.num_steps,
+            save_every=p.save_every,
+            checkpoint=checkpoint,
+        )
         return trajectory[-1]
 
     def loss_fn(model, batch, key):
         misfit = jnp.mean((final_state(model.field, p.checkpoint) - batch["target"]) ** 2)
-        return {"misfit": misfit / scale,
-                "regularisation": p.regularisation * jnp.mean(model.field**2) / scale}
+        return {
+            "misfit": misfit / scale,
+            "regularisation": p.regularisation * jnp.mean(model.field**2) / scale,
+        }
 
     total = lambda m: sum(loss_fn(m, {"target": target}, None).values())
     key = jax.random.key(config.seed)
-    check = gradient_check(total, Source(target), Source(jax.random.normal(key, target.shape)),
-                           epsilon=1e-3)
-    result = fit(Source(jnp.zeros_like(target)), loss_fn, config.train, key=key,
-                 data={"target": target}, run=run)
+    check = gradient_check(
+        total, Source(target), Source(jax.random.normal(key, target.shape)), epsilon=1e-3
+    )
+    result = fit(
+        Source(jnp.zeros_like(target)),
+        loss_fn,
+        config.train,
+        key=key,
+        data={"target": target},
+        run=run,
+    )
     source = result.model.field
     achieved = final_state(source, False)
     misfit = float(rel_l2(achieved, target))
 
-    gradient = lambda checkpoint: (lambda s: jax.grad(
-        lambda s: jnp.mean((final_state(s, checkpoint) - target) ** 2))(s))
+    gradient = lambda checkpoint: (
+        lambda s: jax.grad(lambda s: jnp.mean((final_state(s, checkpoint) - target) ** 2))(s)
+    )
     memory = {flag: compiled_memory_bytes(gradient(flag), source) for flag in (False, True)}
 
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    for ax, field_, title in zip(
-        axes, (target, achieved, source), ("target u(T)", f"achieved (rel L2 {misfit:.2%})",
-                                            "designed source s")
-    ):
+    titles = ("target u(T)", f"achieved (rel L2 {misfit:.2%})", "designed source s")
+    for ax, field_, title in zip(axes, (target, achieved, source), titles, strict=True):
         image = ax.imshow(field_[0].T, origin="lower", extent=(0, 1, 0, 1), cmap="RdBu_r")
         ax.set(title=title, xlabel="x", ylabel="y")
         fig.colorbar(image, ax=ax)
     fig.tight_layout()
     run.save_figure(fig, "design")
     plt.close(fig)
-    run.save_npz("design", source=np.asarray(source[0]), achieved=np.asarray(achieved[0]),
-                 target=np.asarray(target[0]))
+    run.save_npz(
+        "design",
+        source=np.asarray(source[0]),
+        achieved=np.asarray(achieved[0]),
+        target=np.asarray(target[0]),
+    )
     return {
         "rel_l2_misfit_at_T": misfit,
         "target_rel_l2_misfit": 0.01,

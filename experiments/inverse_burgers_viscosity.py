@@ -17,7 +17,9 @@ from sciml_jax.sim import (
 )
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Recover Burgers viscosity from 20 noisy sensors by gradients through ETDRK (target: within 1%)"
+DESCRIPTION = (
+    "Recover Burgers viscosity from 20 noisy sensors by gradients through ETDRK (target: within 1%)"
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,13 @@ def simulate(viscosity, p: ProblemConfig, refinement: int = 1, checkpoint: bool 
     steps = int(round(p.t_final / p.dt)) * refinement
     stepper = Burgers(1, 2 * jnp.pi, n, dt, diffusivity=viscosity, order=4)
     x = make_grid(1, 2 * jnp.pi, n)
-    trajectory = rollout(stepper, _initial_condition(x), steps,
-                         save_every=p.save_every * refinement, checkpoint=checkpoint)
+    trajectory = rollout(
+        stepper,
+        _initial_condition(x),
+        steps,
+        save_every=p.save_every * refinement,
+        checkpoint=checkpoint,
+    )
     return trajectory[:, 0, ::refinement]  # (times, model grid)
 
 
@@ -78,15 +85,21 @@ def run(config: Config, run: RunDir) -> dict:
         return jnp.mean((predicted - batch["observations"]) ** 2) / jnp.var(clean)
 
     model = Viscosity(jnp.log(jnp.asarray(p.initial_guess)))
-    check = gradient_check(lambda m: loss_fn(m, data, None), model,
-                           Viscosity(jnp.ones(())), epsilon=1e-3)
+    check = gradient_check(
+        lambda m: loss_fn(m, data, None), model, Viscosity(jnp.ones(())), epsilon=1e-3
+    )
     result = fit(model, loss_fn, config.train, key=key_train, data=data, run=run)
     recovered = float(result.model.value)
     relative_error = abs(recovered - p.true_viscosity) / p.true_viscosity
 
-    grad_fn = lambda checkpoint: (lambda m: jax.grad(
-        lambda m: jnp.mean((simulate(m.value, p, checkpoint=checkpoint)[:, sensors]
-                            - data["observations"]) ** 2))(m))
+    grad_fn = lambda checkpoint: (
+        lambda m: jax.grad(
+            lambda m: jnp.mean(
+                (simulate(m.value, p, checkpoint=checkpoint)[:, sensors] - data["observations"])
+                ** 2
+            )
+        )(m)
+    )
     memory = {flag: compiled_memory_bytes(grad_fn(flag), model) for flag in (False, True)}
 
     import matplotlib.pyplot as plt
@@ -100,8 +113,11 @@ def run(config: Config, run: RunDir) -> dict:
     axes[0].set(xlabel="t", ylabel="u at sensor", title="3 of the sensor series (dots: noisy data)")
     steps = [record["step"] for record in result.history]
     axes[1].semilogy(steps, [record["loss"] for record in result.history])
-    axes[1].set(xlabel="step", ylabel="normalised misfit",
-                title=f"nu: true {p.true_viscosity:g}, recovered {recovered:.5g}")
+    axes[1].set(
+        xlabel="step",
+        ylabel="normalised misfit",
+        title=f"nu: true {p.true_viscosity:g}, recovered {recovered:.5g}",
+    )
     fig.tight_layout()
     run.save_figure(fig, "fit")
     plt.close(fig)
@@ -114,4 +130,3 @@ def run(config: Config, run: RunDir) -> dict:
         "gradient_memory_bytes_no_checkpoint": memory[False],
         "gradient_memory_bytes_checkpoint": memory[True],
     }
-

@@ -12,7 +12,10 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import DarcySolver, gradient_check
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Recover log-permeability of -div(a grad u) = f from sparse pressure sensors (target interior rel L2 of log a <= 10%)"
+DESCRIPTION = (
+    "Recover log-permeability of -div(a grad u) = f from sparse pressure sensors"
+    " (target interior rel L2 of log a <= 10%)"
+)
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,14 @@ def run(config: Config, run: RunDir) -> dict:
     total = lambda m: sum(loss_fn(m, {"observed": observed}, None).values())
     direction = LogPermeability(jax.random.normal(key_train, true_log_a.shape))
     check = gradient_check(total, LogPermeability(0.1 * true_log_a), direction, epsilon=1e-4)
-    result = fit(LogPermeability(jnp.zeros_like(true_log_a)), loss_fn, config.train,
-                 key=key_train, data={"observed": observed}, run=run)
+    result = fit(
+        LogPermeability(jnp.zeros_like(true_log_a)),
+        loss_fn,
+        config.train,
+        key=key_train,
+        data={"observed": observed},
+        run=run,
+    )
     recovered = result.model.field
     error_log = float(rel_l2(recovered, true_log_a))
     # The four corner nodes enter no face of the stencil and the boundary ring only
@@ -93,9 +102,12 @@ def run(config: Config, run: RunDir) -> dict:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     limits = dict(vmin=float(true_log_a.min()), vmax=float(true_log_a.max()))
-    panels = ((true_log_a, "true log a", limits), (recovered, f"recovered (rel L2 {error_log:.1%})",
-              limits), (jnp.abs(recovered - true_log_a), "|error|", {}))
-    for ax, (values, title, kwargs) in zip(axes, panels):
+    panels = (
+        (true_log_a, "true log a", limits),
+        (recovered, f"recovered (rel L2 {error_log:.1%})", limits),
+        (jnp.abs(recovered - true_log_a), "|error|", {}),
+    )
+    for ax, (values, title, kwargs) in zip(axes, panels, strict=True):
         image = ax.imshow(values.T, origin="lower", extent=(0, 1, 0, 1), cmap="viridis", **kwargs)
         ax.set(title=title, xlabel="x", ylabel="y")
         fig.colorbar(image, ax=ax)
@@ -104,8 +116,12 @@ def run(config: Config, run: RunDir) -> dict:
     fig.tight_layout()
     run.save_figure(fig, "permeability")
     plt.close(fig)
-    run.save_npz("permeability", true_log_a=np.asarray(true_log_a),
-                 recovered_log_a=np.asarray(recovered), sensors=np.asarray(sensors))
+    run.save_npz(
+        "permeability",
+        true_log_a=np.asarray(true_log_a),
+        recovered_log_a=np.asarray(recovered),
+        sensors=np.asarray(sensors),
+    )
     return {
         "rel_l2_log_permeability_interior": error_interior,
         "target_rel_l2_log_permeability_interior": 0.10,

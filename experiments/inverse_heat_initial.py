@@ -13,7 +13,10 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import Diffusion, gradient_check, make_grid, rollout_final
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Recover a heat-equation initial condition from u(T) + 1% noise, H1 Tikhonov (target rel L2 <= 5%)"
+DESCRIPTION = (
+    "Recover a heat-equation initial condition from u(T) + 1% noise, H1 Tikhonov"
+    " (target rel L2 <= 5%)"
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,14 @@ def run(config: Config, run: RunDir) -> dict:
     x = make_grid(1, 2 * jnp.pi, p.num_points)
     k = jnp.arange(1, p.num_modes + 1)
     a, b = jax.random.normal(key_modes, (2, p.num_modes)) / k
-    true_u0 = jnp.sum(a[:, None] * jnp.sin(k[:, None] * x) + b[:, None] * jnp.cos(k[:, None] * x),
-                      axis=0, keepdims=True)
-    stepper = Diffusion(1, 2 * jnp.pi, p.num_points, p.t_final / p.num_steps,
-                        diffusivity=p.diffusivity)
+    true_u0 = jnp.sum(
+        a[:, None] * jnp.sin(k[:, None] * x) + b[:, None] * jnp.cos(k[:, None] * x),
+        axis=0,
+        keepdims=True,
+    )
+    stepper = Diffusion(
+        1, 2 * jnp.pi, p.num_points, p.t_final / p.num_steps, diffusivity=p.diffusivity
+    )
     forward = lambda u0: rollout_final(stepper, u0, p.num_steps)
     clean = forward(true_u0)
     observed = clean + p.noise * jnp.std(clean) * jax.random.normal(key_noise, clean.shape)
@@ -88,8 +95,13 @@ def run(config: Config, run: RunDir) -> dict:
     fig.tight_layout()
     run.save_figure(fig, "recovery")
     plt.close(fig)
-    run.save_npz("prediction", x=np.asarray(x[0]), true_u0=np.asarray(true_u0[0]),
-                 recovered_u0=np.asarray(recovered[0]), observed=np.asarray(observed[0]))
+    run.save_npz(
+        "prediction",
+        x=np.asarray(x[0]),
+        true_u0=np.asarray(true_u0[0]),
+        recovered_u0=np.asarray(recovered[0]),
+        observed=np.asarray(observed[0]),
+    )
     return {
         "rel_l2_initial_condition": error,
         "target_rel_l2": 0.05,

@@ -19,7 +19,10 @@ from sciml_jax.sim import (
 )
 from sciml_jax.train import RunDir
 
-DESCRIPTION = "Kepler e=0.5 over 1000 periods: velocity Verlet / leapfrog / diffrax semi-implicit Euler vs RK4 energy error"
+DESCRIPTION = (
+    "Kepler e=0.5 over 1000 periods: velocity Verlet / leapfrog / diffrax"
+    " semi-implicit Euler vs RK4 energy error"
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,14 @@ def run(config: Config, run: RunDir) -> dict:
         start = time.perf_counter()
         solution = jax.jit(
             lambda y: diffrax.diffeqsolve(
-                terms, diffrax.SemiImplicitEuler(), 0.0, t1, dt, (y[2:], y[:2]),
-                saveat=diffrax.SaveAt(ts=ts), max_steps=p.periods * p.steps_per_period + 10,
+                terms,
+                diffrax.SemiImplicitEuler(),
+                0.0,
+                t1,
+                dt,
+                (y[2:], y[:2]),
+                saveat=diffrax.SaveAt(ts=ts),
+                max_steps=p.periods * p.steps_per_period + 10,
             )
         )(y0)
         momentum, position = solution.ys
@@ -106,8 +115,11 @@ def run(config: Config, run: RunDir) -> dict:
     for name, errors in curves.items():
         ax.loglog(np.arange(1, p.periods + 1), errors, label=name)
     ax.axhline(1e-4, color="k", ls=":", lw=0.8, label="1e-4")
-    ax.set(xlabel="orbital period", ylabel="max |H/H0 - 1| over the period",
-           title=f"Kepler e={p.eccentricity}, dt = T/{p.steps_per_period}")
+    ax.set(
+        xlabel="orbital period",
+        ylabel="max |H/H0 - 1| over the period",
+        title=f"Kepler e={p.eccentricity}, dt = T/{p.steps_per_period}",
+    )
     ax.legend()
     fig.tight_layout()
     run.save_figure(fig, "energy_error")

@@ -12,7 +12,9 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import KuramotoSivashinsky, make_grid, rollout
 from sciml_jax.train import RunDir
 
-DESCRIPTION = "Kuramoto-Sivashinsky 1e5-step ETDRK rollout: finiteness and time-averaged energy spectrum"
+DESCRIPTION = (
+    "Kuramoto-Sivashinsky 1e5-step ETDRK rollout: finiteness and time-averaged energy spectrum"
+)
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,33 @@ def run(config: Config, run: RunDir) -> dict:
     wall = time.perf_counter() - start
     finite = bool(jnp.all(jnp.isfinite(final)) and jnp.all(jnp.isfinite(mean_spectrum)))
     wavenumbers = 2 * np.pi * np.arange(p.num_points // 2 + 1) / p.domain_extent
-    run.save_npz("spectrum", k=wavenumbers, energy=np.asarray(mean_spectrum),
-                 final=np.asarray(final), spacetime=np.asarray(transient[:, 0]))
+    run.save_npz(
+        "spectrum",
+        k=wavenumbers,
+        energy=np.asarray(mean_spectrum),
+        final=np.asarray(final),
+        spacetime=np.asarray(transient[:, 0]),
+    )
 
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     times = np.arange(transient.shape[0]) * p.average_every * p.dt
-    axes[0].imshow(transient[:, 0].T, aspect="auto", cmap="RdBu_r", origin="lower",
-                   extent=(0, times[-1], 0, p.domain_extent))
+    axes[0].imshow(
+        transient[:, 0].T,
+        aspect="auto",
+        cmap="RdBu_r",
+        origin="lower",
+        extent=(0, times[-1], 0, p.domain_extent),
+    )
     axes[0].set(xlabel="t", ylabel="x", title="KS space-time (first steps)")
     axes[1].semilogy(wavenumbers[1:], np.asarray(mean_spectrum)[1:])
     axes[1].axvline(1.0, color="k", ls=":", lw=0.8, label="k = 1 (neutral mode)")
-    axes[1].set(xlabel="k", ylabel=r"$\langle |\hat u_k|^2 \rangle_t$",
-                title=f"time-averaged energy spectrum ({p.num_steps} steps)")
+    axes[1].set(
+        xlabel="k",
+        ylabel=r"$\langle |\hat u_k|^2 \rangle_t$",
+        title=f"time-averaged energy spectrum ({p.num_steps} steps)",
+    )
     axes[1].legend()
     fig.tight_layout()
     run.save_figure(fig, "spectrum")

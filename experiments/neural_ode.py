@@ -12,7 +12,9 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import DampedPendulum, NeuralODE, solve_ode
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Neural ODE learns damped-pendulum dynamics from one noisy trajectory; tested on extrapolation"
+DESCRIPTION = (
+    "Neural ODE learns damped-pendulum dynamics from one noisy trajectory; tested on extrapolation"
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,9 @@ def run(config: Config, run: RunDir) -> dict:
     key_model, key_noise, key_train = jax.random.split(jax.random.key(config.seed), 3)
     pendulum = DampedPendulum(gravity=4.0, damping=p.damping)
     y0 = jnp.array([p.initial_angle, 0.0])
-    truth = lambda ts: solve_ode(pendulum.vector_field, y0, 0.0, ts[-1], saveat=ts,
-                                 rtol=1e-8, atol=1e-10).ys
+    truth = lambda ts: (
+        solve_ode(pendulum.vector_field, y0, 0.0, ts[-1], saveat=ts, rtol=1e-8, atol=1e-10).ys
+    )
     ts = jnp.linspace(0.0, p.t_train, p.num_samples)
     observed = truth(ts) + p.noise * jax.random.normal(key_noise, (p.num_samples, 2))
     mlp = eqx.nn.MLP(2, 2, p.width, p.depth, activation=jax.nn.softplus, key=key_model)
@@ -55,8 +58,15 @@ def run(config: Config, run: RunDir) -> dict:
     def evaluate(model):
         return {"test_rel_l2": float(rel_l2(model(ts_test, y0), reference))}
 
-    result = fit(model, loss_fn, config.train, key=key_train, run=run, eval_fn=evaluate,
-                 data={"ts": ts, "y0": y0, "observed": observed})
+    result = fit(
+        model,
+        loss_fn,
+        config.train,
+        key=key_train,
+        run=run,
+        eval_fn=evaluate,
+        data={"ts": ts, "y0": y0, "observed": observed},
+    )
     trained = result.model
     prediction = trained(ts_test, y0)
     in_window = ts_test <= p.t_train
@@ -71,8 +81,12 @@ def run(config: Config, run: RunDir) -> dict:
     learned = jax.vmap(trained.vector_field)(points)
     exact = jax.vmap(lambda y: pendulum.vector_field(0.0, y))(points)
     summary["rel_l2_vector_field_on_box"] = float(rel_l2(learned, exact))
-    run.save_npz("prediction", t=np.asarray(ts_test), y=np.asarray(prediction),
-                 reference=np.asarray(reference))
+    run.save_npz(
+        "prediction",
+        t=np.asarray(ts_test),
+        y=np.asarray(prediction),
+        reference=np.asarray(reference),
+    )
 
     import matplotlib.pyplot as plt
 

@@ -20,7 +20,10 @@ from sciml_jax.sim import (
 )
 from sciml_jax.train import RunDir
 
-DESCRIPTION = "Lorenz / pendulum / Lotka-Volterra / Kepler / Robertson via diffrax, with invariants and a gradient check"
+DESCRIPTION = (
+    "Lorenz / pendulum / Lotka-Volterra / Kepler / Robertson via diffrax, with"
+    " invariants and a gradient check"
+)
 
 SYSTEMS = {
     "lorenz": (Lorenz, [1.0, 1.0, 1.0]),
@@ -37,8 +40,18 @@ class ODEConfig:
     t_final: float = spec(20.0, gt=0.0)
     num_saves: int = spec(2000, ge=2)
     log_time: bool = spec(False, doc="save at log-spaced times (for stiff kinetics)")
-    solver: Literal["euler", "heun", "midpoint", "bosh3", "tsit5", "dopri5", "dopri8",
-                    "implicit_euler", "kvaerno3", "kvaerno5"] = "tsit5"
+    solver: Literal[
+        "euler",
+        "heun",
+        "midpoint",
+        "bosh3",
+        "tsit5",
+        "dopri5",
+        "dopri8",
+        "implicit_euler",
+        "kvaerno3",
+        "kvaerno5",
+    ] = "tsit5"
     controller: Literal["pid", "constant"] = "pid"
     dt0: float | None = spec(None, gt=0.0, doc="initial or fixed step")
     rtol: float = spec(1e-8, gt=0.0)
@@ -62,17 +75,28 @@ def run(config: Config, run: RunDir) -> dict:
         ts = jnp.concatenate([jnp.zeros(1), jnp.geomspace(1e-6, c.t_final, c.num_saves - 1)])
     else:
         ts = jnp.linspace(0.0, c.t_final, c.num_saves)
-    options = dict(solver=c.solver, controller=c.controller, dt0=c.dt0, rtol=c.rtol,
-                   atol=c.atol, adjoint=c.adjoint, max_steps=c.max_steps)
-    solve = jax.jit(lambda y: solve_ode(system.vector_field, y, 0.0, c.t_final, saveat=ts,
-                                        **options))
+    options = dict(
+        solver=c.solver,
+        controller=c.controller,
+        dt0=c.dt0,
+        rtol=c.rtol,
+        atol=c.atol,
+        adjoint=c.adjoint,
+        max_steps=c.max_steps,
+    )
+    solve = jax.jit(
+        lambda y: solve_ode(system.vector_field, y, 0.0, c.t_final, saveat=ts, **options)
+    )
     solution = jax.block_until_ready(solve(y0))
     start = time.perf_counter()
     solution = jax.block_until_ready(solve(y0))
     wall = time.perf_counter() - start
     ys = solution.ys
-    summary = {"solve_seconds": wall, "num_steps": int(solution.stats["num_steps"]),
-               "num_rejected_steps": int(solution.stats["num_rejected_steps"])}
+    summary = {
+        "solve_seconds": wall,
+        "num_steps": int(solution.stats["num_steps"]),
+        "num_rejected_steps": int(solution.stats["num_rejected_steps"]),
+    }
     if c.system == "kepler":
         energy = system.energy(ys)
         summary["max_rel_energy_error"] = float(jnp.max(jnp.abs(energy / energy[0] - 1)))
@@ -89,8 +113,12 @@ def run(config: Config, run: RunDir) -> dict:
     # adjoint, against finite differences (over a short horizon: chaos amplifies both).
     horizon = min(c.t_final, 1.0)
     final = lambda y: jnp.sum(solve_ode(system.vector_field, y, 0.0, horizon, **options).ys[-1])
-    check = gradient_check(jax.jit(final), y0, jnp.ones_like(y0) / jnp.sqrt(y0.size),
-                           epsilon=1e-5 * float(jnp.linalg.norm(y0)))
+    check = gradient_check(
+        jax.jit(final),
+        y0,
+        jnp.ones_like(y0) / jnp.sqrt(y0.size),
+        epsilon=1e-5 * float(jnp.linalg.norm(y0)),
+    )
     summary["gradient_check_relative_difference"] = check["relative_difference"]
     run.save_npz("trajectory", t=np.asarray(ts), y=np.asarray(ys))
 

@@ -81,5 +81,5 @@ def test_fourier_symbol_rejects_multichannel_shape():
     with pytest.raises(ValueError, match="one-channel"):
         fourier_symbol(lambda u: u, (2, 8))
     with pytest.raises(ValueError, match="state_shape"):
-        max_stable_dt(lambda dt: (lambda u: u))
+        max_stable_dt(lambda dt: lambda u: u)
     _ = jax  # the tests above run jitted bisections through jax

@@ -20,7 +20,7 @@ def _decay(alpha):
 
 
 def test_sweep_equals_vmap_and_exact_decay():
-    alphas = jnp.linspace(0.1, 1.0, 7)   # not a multiple of the device count: padded
+    alphas = jnp.linspace(0.1, 1.0, 7)  # not a multiple of the device count: padded
     swept = sweep(_decay, alphas)
     np.testing.assert_allclose(swept, jax.vmap(_decay)(alphas), rtol=1e-6)
     # Each sine mode decays by exp(-alpha t), t = 1.
@@ -42,15 +42,23 @@ def test_sweep_shards_across_four_host_devices_in_subprocess():
         from sciml_jax.distributed import sweep
         assert len(jax.devices()) == 4, jax.devices()
         out = sweep(lambda a: jnp.exp(-a) * jnp.ones(3), jnp.arange(8.0))
-        print(len(out.sharding.device_set), float(jnp.abs(out[:, 0] - jnp.exp(-jnp.arange(8.0))).max()))
+        error = jnp.abs(out[:, 0] - jnp.exp(-jnp.arange(8.0))).max()
+        print(len(out.sharding.device_set), float(error))
         """
     )
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
-               JAX_PLATFORMS="cpu")
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+    )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                            text=True, timeout=120, cwd=root)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+    )
     assert result.returncode == 0, result.stderr
     devices_used, error = result.stdout.split()
     assert int(devices_used) == 4

@@ -50,8 +50,14 @@ def test_burgers_matches_cole_hopf_float64_n1024(x64):
     nu = 0.01 / jnp.pi
     x = make_grid(1, 2.0, 1024, origin=-1.0)
     stepper = Burgers(
-        1, 2.0, 1024, 1e-3, diffusivity=nu, order=4,
-        convection_form="advective", dealiasing_fraction=1.0,
+        1,
+        2.0,
+        1024,
+        1e-3,
+        diffusivity=nu,
+        order=4,
+        convection_form="advective",
+        dealiasing_fraction=1.0,
     )
     trajectory = jax.jit(lambda u: rollout(stepper, u, 990, save_every=90))(-jnp.sin(jnp.pi * x))
     times = jnp.arange(trajectory.shape[0]) * 0.09

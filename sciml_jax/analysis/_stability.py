@@ -10,9 +10,7 @@ import numpy as np
 from .._types import Array, PyTree
 
 
-def fourier_symbol(
-    step: Callable[[Array], Array], state_shape: tuple[int, ...]
-) -> Array:
+def fourier_symbol(step: Callable[[Array], Array], state_shape: tuple[int, ...]) -> Array:
     """The amplification factors of a linear, translation-invariant periodic step.
 
     A linear map that commutes with periodic shifts is a (block-)circulant matrix; its
@@ -46,9 +44,7 @@ def fourier_symbol(
     return jnp.fft.fftn(response)
 
 
-def spectral_radius(
-    step: Callable[[Array], Array], state_shape: tuple[int, ...]
-) -> Array:
+def spectral_radius(step: Callable[[Array], Array], state_shape: tuple[int, ...]) -> Array:
     """$\\max_k |\\lambda_k|$ of a linear periodic step from its `fourier_symbol`."""
     return jnp.max(jnp.abs(fourier_symbol(step, state_shape)))
 

@@ -64,9 +64,7 @@ def sweep(
     padded = -(-size // devices) * devices
     if padded != size:
         params = jax.tree.map(
-            lambda leaf: jnp.concatenate(
-                [leaf, jnp.repeat(leaf[-1:], padded - size, axis=0)]
-            ),
+            lambda leaf: jnp.concatenate([leaf, jnp.repeat(leaf[-1:], padded - size, axis=0)]),
             params,
         )
 

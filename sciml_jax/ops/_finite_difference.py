@@ -42,8 +42,8 @@ def _shifted(u: Array, axis: int, shift: int, boundary: Boundary) -> Array:
 
 
 def fd_laplacian(
-    u: Float[Array, "channels *grid"], spacing: float, boundary: Boundary = "periodic"
-) -> Float[Array, "channels *grid"]:
+    u: Float[Array, " channels *grid"], spacing: float, boundary: Boundary = "periodic"
+) -> Float[Array, " channels *grid"]:
     """The $(2d + 1)$-point Laplacian $\\sum_d (u_{i+1} - 2u_i + u_{i-1}) / h^2$.
 
     Second-order accurate. Its eigenvalues are $-\\frac{4}{h^2}\\sum_d
@@ -63,22 +63,17 @@ def fd_laplacian(
     _check_boundary(boundary)
     result = jnp.zeros_like(u)
     for axis in range(1, u.ndim):
-        result = (
-            result
-            + _shifted(u, axis, 1, boundary)
-            + _shifted(u, axis, -1, boundary)
-            - 2 * u
-        )
+        result = result + _shifted(u, axis, 1, boundary) + _shifted(u, axis, -1, boundary) - 2 * u
     return result / spacing**2
 
 
 def fd_gradient(
-    u: Float[Array, "channels *grid"],
+    u: Float[Array, " channels *grid"],
     spacing: float,
     *,
     axis: int = 0,
     boundary: Boundary = "periodic",
-) -> Float[Array, "channels *grid"]:
+) -> Float[Array, " channels *grid"]:
     """Central difference $(u_{i+1} - u_{i-1}) / 2h$ along spatial `axis` (0 = x)."""
     _check_boundary(boundary)
     if not 0 <= axis < u.ndim - 1:

@@ -33,7 +33,7 @@ def make_grid(
     num_points: int,
     *,
     origin: float = 0.0,
-) -> Float[Array, "dims *grid"]:
+) -> Float[Array, " dims *grid"]:
     """Coordinates of a uniform periodic grid (right end excluded).
 
     $x_j = \\text{origin} + j L / N$, $j = 0, \\dots, N - 1$ on every axis.
@@ -63,7 +63,7 @@ def spectral_shape(num_spatial_dims: int, num_points: int) -> tuple[int, ...]:
 
 def wavenumbers(
     num_spatial_dims: int, domain_extent: float, num_points: int
-) -> Float[Array, "dims *spectral"]:
+) -> Float[Array, " dims *spectral"]:
     """Angular wavenumbers $k = 2 \\pi m / L$ laid out like `rfftn` output.
 
     **Arguments:**
@@ -85,7 +85,7 @@ def wavenumbers(
 
 def derivative_symbol(
     num_spatial_dims: int, domain_extent: float, num_points: int
-) -> Float[Array, "dims *spectral"]:
+) -> Float[Array, " dims *spectral"]:
     """The symbol `i k` of the gradient, with the Nyquist mode zeroed.
 
     For even `N` the Nyquist mode of a real field has no sign, so an odd derivative of it
@@ -104,7 +104,7 @@ def derivative_symbol(
 
 def dealiasing_mask(
     num_spatial_dims: int, num_points: int, fraction: float = 2.0 / 3.0
-) -> Float[Array, "1 *spectral"]:
+) -> Float[Array, " 1 *spectral"]:
     """The Orszag 2/3-rule low-pass mask in `rfftn` layout.
 
     Keeps the modes with $|m_d| \\le$ `fraction` $\\cdot N / 2$ on every axis. With
@@ -130,12 +130,12 @@ def spatial_axes(num_spatial_dims: int) -> tuple[int, ...]:
     return tuple(range(-num_spatial_dims, 0))
 
 
-def fft(u: Float[Array, "channels *grid"], num_spatial_dims: int) -> Array:
+def fft(u: Float[Array, " channels *grid"], num_spatial_dims: int) -> Array:
     """`rfftn` over the spatial axes of a channel-first field."""
     return jnp.fft.rfftn(u, axes=spatial_axes(num_spatial_dims))
 
 
-def ifft(u_hat: Array, num_spatial_dims: int, num_points: int) -> Float[Array, "channels *grid"]:
+def ifft(u_hat: Array, num_spatial_dims: int, num_points: int) -> Float[Array, " channels *grid"]:
     """Inverse of `fft`; `num_points` resolves the halved last axis."""
     return jnp.fft.irfftn(
         u_hat, s=(num_points,) * num_spatial_dims, axes=spatial_axes(num_spatial_dims)
@@ -143,12 +143,12 @@ def ifft(u_hat: Array, num_spatial_dims: int, num_points: int) -> Float[Array, "
 
 
 def spectral_derivative(
-    u: Float[Array, "channels *grid"],
+    u: Float[Array, " channels *grid"],
     domain_extent: float,
     *,
     axis: int = 0,
     order: int = 1,
-) -> Float[Array, "channels *grid"]:
+) -> Float[Array, " channels *grid"]:
     """$\\partial^{\\text{order}} u / \\partial x_{\\text{axis}}^{\\text{order}}$ by FFT.
 
     Exact for trigonometric polynomials resolved on the grid.

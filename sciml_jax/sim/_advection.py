@@ -44,9 +44,15 @@ class Advection(AbstractSpectralStepper):
         velocity = jnp.broadcast_to(jnp.asarray(velocity), (num_spatial_dims,))
         self.velocity = velocity
         self._setup(
-            num_spatial_dims, domain_extent, num_points, dt,
-            num_channels=num_channels, order=order, dealiasing_fraction=1.0,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=num_channels,
+            order=order,
+            dealiasing_fraction=1.0,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
 
     def linear_symbol(self) -> Array:

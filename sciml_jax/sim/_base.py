@@ -84,11 +84,11 @@ class AbstractSpectralStepper(eqx.Module):
         """$|k|^2$ on the spectral grid, `(1, *spectral_shape)`."""
         return jnp.sum(self.wavenumbers() ** 2, axis=0, keepdims=True)
 
-    def to_fourier(self, u: Float[Array, "channels *grid"]) -> Array:
+    def to_fourier(self, u: Float[Array, " channels *grid"]) -> Array:
         """`rfftn` over space."""
         return spectral.fft(u, self.num_spatial_dims)
 
-    def to_physical(self, u_hat: Array) -> Float[Array, "channels *grid"]:
+    def to_physical(self, u_hat: Array) -> Float[Array, " channels *grid"]:
         """Inverse of `to_fourier`."""
         return spectral.ifft(u_hat, self.num_spatial_dims, self.num_points)
 
@@ -101,7 +101,7 @@ class AbstractSpectralStepper(eqx.Module):
         """One step on the Fourier coefficients (skips the transforms of `__call__`)."""
         return self.integrator.step(u_hat, self.nonlinear)
 
-    def __call__(self, u: Float[Array, "channels *grid"]) -> Float[Array, "channels *grid"]:
+    def __call__(self, u: Float[Array, " channels *grid"]) -> Float[Array, " channels *grid"]:
         """Advance one unbatched state by `dt`.
 
         **Arguments:**

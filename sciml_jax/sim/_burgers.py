@@ -76,9 +76,15 @@ class Burgers(AbstractSpectralStepper):
         self.convection_coefficient = convection_coefficient
         self.convection_form = convection_form
         self._setup(
-            num_spatial_dims, domain_extent, num_points, dt,
-            num_channels=1, order=order, dealiasing_fraction=dealiasing_fraction,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=1,
+            order=order,
+            dealiasing_fraction=dealiasing_fraction,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
 
     def linear_symbol(self) -> Array:

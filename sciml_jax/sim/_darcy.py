@@ -89,7 +89,7 @@ _darcy_solve.defvjp(_darcy_solve_forward, _darcy_solve_backward)
 
 
 class DarcySolver(eqx.Module):
-    """Steady Darcy flow $-\\nabla \\cdot (a(x) \\nabla u) = f$ on $[0, 1]^2$, $u = 0$ on the boundary.
+    """Steady Darcy flow $-\\nabla \\cdot (a \\nabla u) = f$ on $[0, 1]^2$, $u = 0$ on the boundary.
 
     The grid has `num_points` nodes per axis including the boundary ($h = 1/(n-1)$), as
     in the FNO Darcy data. The five-point flux discretisation (face coefficients by
@@ -138,9 +138,7 @@ class DarcySolver(eqx.Module):
                 f"got {num_points!r}."
             )
         if averaging not in ("harmonic", "arithmetic"):
-            raise ValueError(
-                f"averaging must be 'harmonic' or 'arithmetic', got {averaging!r}."
-            )
+            raise ValueError(f"averaging must be 'harmonic' or 'arithmetic', got {averaging!r}.")
         self.num_points = num_points
         self.averaging = averaging
         self.rtol = rtol
@@ -150,7 +148,7 @@ class DarcySolver(eqx.Module):
     def spacing(self) -> float:
         return 1.0 / (self.num_points - 1)
 
-    def grid(self) -> Float[Array, "2 n n"]:
+    def grid(self) -> Float[Array, " 2 n n"]:
         """Node coordinates `(2, n, n)` on $[0, 1]^2$, boundary included."""
         x = jnp.linspace(0.0, 1.0, self.num_points)
         return jnp.stack(jnp.meshgrid(x, x, indexing="ij"))
@@ -162,18 +160,14 @@ class DarcySolver(eqx.Module):
                 f"DarcySolver({self.num_points}) takes a and f of shape {shape} (nodes, "
                 f"boundary included), got a {a.shape} and f {f.shape}; vmap for a batch."
             )
-        return eqx.error_if(
-            a, jnp.min(a) <= 0, "Darcy coefficient a must be positive everywhere."
-        )
+        return eqx.error_if(a, jnp.min(a) <= 0, "Darcy coefficient a must be positive everywhere.")
 
     def residual(self, a: Array, u: Array, f: Array) -> Array:
         """$-\\nabla\\cdot(a\\nabla u) - f$ at the interior nodes `(n-2, n-2)`."""
         interior = _apply_operator(a, u[1:-1, 1:-1], self.averaging) / self.spacing**2
         return interior - f[1:-1, 1:-1]
 
-    def __call__(
-        self, a: Float[Array, "n n"], f: Float[Array, "n n"]
-    ) -> Float[Array, "n n"]:
+    def __call__(self, a: Float[Array, " n n"], f: Float[Array, " n n"]) -> Float[Array, " n n"]:
         """Solve for one coefficient field `a` and source `f` (both nodal, `(n, n)`).
 
         **Returns:**

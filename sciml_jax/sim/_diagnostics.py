@@ -32,9 +32,8 @@ def gradient_check(
     `{"autodiff": ..., "finite_difference": ..., "relative_difference": ...}`.
     """
     gradient = jax.grad(loss)(params)
-    autodiff = sum(
-        jnp.vdot(g, v) for g, v in zip(jax.tree.leaves(gradient), jax.tree.leaves(direction))
-    )
+    pairs = zip(jax.tree.leaves(gradient), jax.tree.leaves(direction), strict=True)
+    autodiff = sum(jnp.vdot(g, v) for g, v in pairs)
     shift = lambda sign: jax.tree.map(lambda p, v: p + sign * epsilon * v, params, direction)
     finite = (loss(shift(1.0)) - loss(shift(-1.0))) / (2 * epsilon)
     autodiff, finite = float(autodiff), float(finite)

@@ -67,9 +67,15 @@ class Diffusion(AbstractSpectralStepper):
                 "order=0 ignores the source term; use order=1 (exact for a steady source)."
             )
         self._setup(
-            num_spatial_dims, domain_extent, num_points, dt,
-            num_channels=num_channels, order=order, dealiasing_fraction=1.0,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=num_channels,
+            order=order,
+            dealiasing_fraction=1.0,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
 
     def linear_symbol(self) -> Array:

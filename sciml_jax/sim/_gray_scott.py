@@ -50,9 +50,15 @@ class GrayScott(AbstractSpectralStepper):
         self.feed_rate = feed_rate
         self.kill_rate = kill_rate
         self._setup(
-            num_spatial_dims, domain_extent, num_points, dt,
-            num_channels=2, order=order, dealiasing_fraction=dealiasing_fraction,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=2,
+            order=order,
+            dealiasing_fraction=dealiasing_fraction,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
 
     def linear_symbol(self) -> Array:

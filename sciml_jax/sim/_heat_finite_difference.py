@@ -78,7 +78,7 @@ class HeatExplicit(eqx.Module):
     def state_shape(self) -> tuple[int, ...]:
         return (1,) + (self.num_points,) * self.num_spatial_dims
 
-    def __call__(self, u: Float[Array, "1 *grid"]) -> Float[Array, "1 *grid"]:
+    def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         """One explicit step of one unbatched state `(1, n, ..., n)`."""
         return u + self.diffusivity * self.dt * fd_laplacian(u, self.spacing, self.boundary)
 
@@ -141,7 +141,7 @@ class HeatCrankNicolson(eqx.Module):
         grids = jnp.meshgrid(*axes_eig, indexing="ij")
         return sum(grids)[None]
 
-    def __call__(self, u: Float[Array, "1 *grid"]) -> Float[Array, "1 *grid"]:
+    def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         """One Crank–Nicolson step of one unbatched state `(1, n, ..., n)`."""
         half = 0.5 * self.diffusivity * self.dt * self._eigenvalues()
         factor = (1 + half) / (1 - half)

@@ -49,9 +49,15 @@ class KortewegDeVries(AbstractSpectralStepper):
         self.dispersion_coefficient = dispersion_coefficient
         self.diffusivity = diffusivity
         self._setup(
-            num_spatial_dims, domain_extent, num_points, dt,
-            num_channels=1, order=order, dealiasing_fraction=dealiasing_fraction,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=1,
+            order=order,
+            dealiasing_fraction=dealiasing_fraction,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
 
     def linear_symbol(self) -> Array:

@@ -59,6 +59,15 @@ def solve_method_of_lines(
     The `diffrax.Solution`; `.ys` stacks the saved fields.
     """
     return solve_ode(
-        rhs, u0, t0, t1, saveat=saveat, solver=solver, controller="pid",
-        dt0=dt0, rtol=rtol, atol=atol, max_steps=max_steps,
+        rhs,
+        u0,
+        t0,
+        t1,
+        saveat=saveat,
+        solver=solver,
+        controller="pid",
+        dt0=dt0,
+        rtol=rtol,
+        atol=atol,
+        max_steps=max_steps,
     )

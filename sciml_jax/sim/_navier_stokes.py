@@ -11,7 +11,8 @@ class NavierStokesVorticity(AbstractSpectralStepper):
     """2D incompressible Navier–Stokes on the torus, vorticity–streamfunction form, by ETDRK.
 
     $$\\omega_t + \\mathbf u \\cdot \\nabla \\omega = \\nu \\Delta \\omega - \\mu\\, \\omega + f,
-      \\qquad \\Delta \\psi = -\\omega, \\quad \\mathbf u = (\\partial_y \\psi, -\\partial_x \\psi)$$
+      \\qquad \\Delta \\psi = -\\omega,
+      \\quad \\mathbf u = (\\partial_y \\psi, -\\partial_x \\psi)$$
 
     Viscosity and linear drag are integrated exactly, advection and forcing explicitly;
     the advection is dealiased by the 2/3 rule. Axis 0 of the state is $x$, axis 1 is $y$.
@@ -49,7 +50,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
         *,
         diffusivity: float = 1e-3,
         drag: float = 0.0,
-        forcing: Float[Array, "1 n n"] | None = None,
+        forcing: Float[Array, " 1 n n"] | None = None,
         order: int = 2,
         dealiasing_fraction: float = 2.0 / 3.0,
         num_circle_points: int = 32,
@@ -69,9 +70,15 @@ class NavierStokesVorticity(AbstractSpectralStepper):
             self.forcing_hat = None
         self.inverse_laplacian = jnp.zeros(())  # set below, once the grid exists
         self._setup(
-            2, domain_extent, num_points, dt,
-            num_channels=1, order=order, dealiasing_fraction=dealiasing_fraction,
-            num_circle_points=num_circle_points, circle_radius=circle_radius,
+            2,
+            domain_extent,
+            num_points,
+            dt,
+            num_channels=1,
+            order=order,
+            dealiasing_fraction=dealiasing_fraction,
+            num_circle_points=num_circle_points,
+            circle_radius=circle_radius,
         )
         # psi_hat = omega_hat / |k|^2, precomputed (the mean mode carries no flow).
         k2 = self.wavenumber_norm_squared()
@@ -80,7 +87,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
     def linear_symbol(self) -> Array:
         return -self.diffusivity * self.wavenumber_norm_squared() - self.drag
 
-    def velocity(self, omega_hat: Array) -> Float[Array, "2 n n"]:
+    def velocity(self, omega_hat: Array) -> Float[Array, " 2 n n"]:
         """The velocity $(u, v)$ in physical space from $\\hat\\omega$."""
         psi_hat = self.inverse_laplacian * omega_hat
         dx, dy = self.derivative
@@ -99,7 +106,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
 
 def kolmogorov_forcing(
     domain_extent: float, num_points: int, *, wavenumber: int = 4, amplitude: float = 1.0
-) -> Float[Array, "1 n n"]:
+) -> Float[Array, " 1 n n"]:
     """The vorticity source of Kolmogorov flow.
 
     The body force $\\mathbf f = A \\sin(k y)\\, \\mathbf e_x$, $k = 2\\pi n / L$, has curl

@@ -60,8 +60,18 @@ class NeuralODE(eqx.Module):
             return vector_field(jnp.concatenate([jnp.reshape(t, (1,)), y]))
 
         solution = solve_ode(
-            field, y0, ts[0], ts[-1], saveat=ts, solver=self.solver, controller="pid",
-            dt0=None, rtol=self.rtol, atol=self.atol, adjoint=self.adjoint,
-            max_steps=self.max_steps, args=self.vector_field,
+            field,
+            y0,
+            ts[0],
+            ts[-1],
+            saveat=ts,
+            solver=self.solver,
+            controller="pid",
+            dt0=None,
+            rtol=self.rtol,
+            atol=self.atol,
+            adjoint=self.adjoint,
+            max_steps=self.max_steps,
+            args=self.vector_field,
         )
         return solution.ys

@@ -31,9 +31,7 @@ CONTROLLERS = ("pid", "constant")
 
 def _choose(kind: str, name: str, allowed) -> None:
     if name not in allowed:
-        raise ValueError(
-            f"unknown {kind} {name!r}; choose one of {sorted(allowed)}."
-        )
+        raise ValueError(f"unknown {kind} {name!r}; choose one of {sorted(allowed)}.")
 
 
 def solve_ode(

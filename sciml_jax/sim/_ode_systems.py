@@ -32,15 +32,14 @@ class Lorenz(AbstractODESystem):
 
     def vector_field(self, t, y, args=None):
         x, yy, z = y
-        return jnp.stack(
-            [self.sigma * (yy - x), x * (self.rho - z) - yy, x * yy - self.beta * z]
-        )
+        return jnp.stack([self.sigma * (yy - x), x * (self.rho - z) - yy, x * yy - self.beta * z])
 
 
 class DampedPendulum(AbstractODESystem):
     """A damped pendulum, $y = (\\theta, \\omega)$.
 
-    $$\\dot\\theta = \\omega, \\quad \\dot\\omega = -\\frac{g}{\\ell} \\sin\\theta - \\gamma\\, \\omega$$
+    $$\\dot\\theta = \\omega, \\quad
+      \\dot\\omega = -\\frac{g}{\\ell} \\sin\\theta - \\gamma\\, \\omega$$
 
     The energy $E = \\omega^2/2 + (g/\\ell)(1 - \\cos\\theta)$ decays as
     $\\dot E = -\\gamma \\omega^2$.
@@ -108,7 +107,7 @@ class Kepler(AbstractODESystem):
         q, p = y[:2], y[2:]
         return jnp.concatenate([p, self.acceleration(q)])
 
-    def acceleration(self, q: Float[Array, "... 2"]) -> Float[Array, "... 2"]:
+    def acceleration(self, q: Float[Array, " ... 2"]) -> Float[Array, " ... 2"]:
         """$-\\mu q / |q|^3$, i.e. $-\\nabla V(q)$."""
         r = jnp.linalg.norm(q, axis=-1, keepdims=True)
         return -self.mu * q / r**3

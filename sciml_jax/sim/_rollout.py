@@ -81,6 +81,3 @@ def rollout_final(stepper: Callable[[PyTree], PyTree], u0: PyTree, num_steps: in
     if not isinstance(num_steps, int) or num_steps < 0:
         raise ValueError(f"num_steps must be an int >= 0, got {num_steps!r}.")
     return jax.lax.scan(lambda u, _: (stepper(u), None), u0, None, length=num_steps)[0]
-
-
-

@@ -76,7 +76,9 @@ class Leapfrog(eqx.Module):
 
 
 class SymplecticEuler(eqx.Module):
-    """Symplectic (semi-implicit) Euler: $p_{n+1} = p_n + dt F(q_n)$, $q_{n+1} = q_n + dt p_{n+1}/m$.
+    """Symplectic (semi-implicit) Euler, kick then drift.
+
+    $p_{n+1} = p_n + dt F(q_n)$, $q_{n+1} = q_n + dt\\, p_{n+1}/m$.
 
     First order, symplectic; the same map as `diffrax.SemiImplicitEuler`.
     """
@@ -106,7 +108,6 @@ class RungeKutta4(eqx.Module):
     dt: float
 
     def __call__(self, y):
-
 
         f, h = self.vector_field, self.dt
         axpy = lambda a, x, y: jax.tree.map(lambda xi, yi: yi + a * xi, x, y)
