@@ -68,11 +68,48 @@ def run_problem(name: str, overrides: list[str]) -> dict:
     }
 
 
+def residual_memory(n_points: int = 1_000_000, chunk_size: int = 10_000) -> dict:
+    """Peak temporary memory of one Burgers loss gradient over `n_points`, from XLA's
+    compiled memory analysis: plain vmap versus checkpointed chunks (`pointwise`)."""
+    import jax.numpy as jnp
+    import jax.random as jr
+
+    from sciml_jax.losses import residual_loss
+    from sciml_jax.nn import MLP
+    from sciml_jax.pde import Burgers
+
+    model = MLP(2, "scalar", 20, 3, key=jr.key(0))
+    points = jnp.zeros((n_points, 2))
+    pde = Burgers()
+
+    def gradient(chunk):
+        return jax.grad(lambda m: residual_loss(pde.residual, m, points, chunk_size=chunk))
+
+    def temp_bytes(chunk):
+        compiled = jax.jit(gradient(chunk)).lower(model).compile()
+        return int(compiled.memory_analysis().temp_size_in_bytes)
+
+    plain, chunked = temp_bytes(None), temp_bytes(chunk_size)
+    return {
+        "benchmark": "pinn_residual_memory",
+        "n_points": n_points,
+        "chunk_size": chunk_size,
+        "peak_temp_mib_vmap": plain / 2**20,
+        "peak_temp_mib_chunked": chunked / 2**20,
+        "ratio": plain / chunked,
+        "device": jax.devices()[0].platform,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--memory", action="store_true", help="only the 1e6-point memory row")
     parser.add_argument("overrides", nargs="*", help="key.sub=value applied to every problem")
     args = parser.parse_args()
+    if args.memory:
+        print(json.dumps(residual_memory()))
+        return
     for name in args.problems.split(","):
         if name not in PROBLEMS:
             raise SystemExit(f"unknown problem {name!r}; choose from {', '.join(PROBLEMS)}")
