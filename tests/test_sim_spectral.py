@@ -17,6 +17,7 @@ from sciml_jax.sim import (
     KortewegDeVries,
     KuramotoSivashinsky,
     NavierStokesVorticity,
+    kolmogorov_forcing,
     make_grid,
     phi_functions,
     rollout,
@@ -299,3 +300,15 @@ def test_stepper_conformance_shift_equivariance(name, getkey):
     shifted = step(jnp.roll(u, 1, axis=axes))
     np.testing.assert_allclose(shifted, jnp.roll(out, 1, axis=axes), atol=1e-5)
     assert float(jnp.max(jnp.abs(out - u))) > 0  # the step does something
+
+
+def test_kolmogorov_laminar_state_is_steady(x64):
+    # Forcing -A k cos(k y) balances viscosity for omega = -A cos(k y) / (nu k); the shear
+    # flow has no advection (u . grad omega = 0), so the laminar state must not move.
+    nu, amplitude, n, length = 0.05, 1.0, 32, 2 * jnp.pi
+    forcing = kolmogorov_forcing(length, n, wavenumber=4, amplitude=amplitude)
+    k = 2 * jnp.pi * 4 / length
+    _, y = make_grid(2, length, n)
+    laminar = (-amplitude * jnp.cos(k * y) / (nu * k))[None]
+    stepper = NavierStokesVorticity(length, n, 0.01, diffusivity=nu, forcing=forcing, order=2)
+    assert rel_l2(rollout_final(stepper, laminar, 50), laminar) <= 1e-12
