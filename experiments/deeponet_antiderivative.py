@@ -22,8 +22,11 @@ class DataConfig:
     num_sensors: int = spec(100, ge=2)
     num_points: int = spec(100, ge=2)
     length_scale: float = spec(0.2, gt=0.0)
-    query: str = spec("grid", choices=("grid", "random"),
-                      doc="training query points: shared grid (aligned) or random per function")
+    query: str = spec(
+        "grid",
+        choices=("grid", "random"),
+        doc="training query points: shared grid (aligned) or random per function",
+    )
     seed: int = spec(0, ge=0)
 
 
@@ -46,20 +49,37 @@ class Config(RunConfig):
 
 def run(config: Config, run) -> dict:
     d, m = config.data, config.model
-    train = antiderivative_dataset(d.num_train_functions, num_sensors=d.num_sensors,
-                                   num_points=d.num_points, length_scale=d.length_scale,
-                                   query=d.query, seed=d.seed)
-    test = antiderivative_dataset(d.num_test_functions, num_sensors=d.num_sensors,
-                                  num_points=d.num_points, length_scale=d.length_scale,
-                                  seed=d.seed + 1_000_003)
+    train = antiderivative_dataset(
+        d.num_train_functions,
+        num_sensors=d.num_sensors,
+        num_points=d.num_points,
+        length_scale=d.length_scale,
+        query=d.query,
+        seed=d.seed,
+    )
+    test = antiderivative_dataset(
+        d.num_test_functions,
+        num_sensors=d.num_sensors,
+        num_points=d.num_points,
+        length_scale=d.length_scale,
+        seed=d.seed + 1_000_003,
+    )
     batch = {k: jnp.asarray(train[k]) for k in ("u", "y", "s")}
     test_batch = {k: jnp.asarray(test[k]) for k in ("u", "y", "s")}
     model_key, train_key = jr.split(jr.key(config.seed))
     activation = {"relu": jax.nn.relu, "tanh": jnp.tanh, "gelu": jax.nn.gelu}[m.activation]
-    model = DeepONet(d.num_sensors, 1, m.latent_dim, variant=m.variant,
-                     branch_width=m.branch_width, branch_depth=m.branch_depth,
-                     trunk_width=m.trunk_width, trunk_depth=m.trunk_depth,
-                     activation=activation, key=model_key)
+    model = DeepONet(
+        d.num_sensors,
+        1,
+        m.latent_dim,
+        variant=m.variant,
+        branch_width=m.branch_width,
+        branch_depth=m.branch_depth,
+        trunk_width=m.trunk_width,
+        trunk_depth=m.trunk_depth,
+        activation=activation,
+        key=model_key,
+    )
 
     def mse(model, batch, key=None):
         if batch["y"].ndim == 2:
@@ -70,14 +90,22 @@ def run(config: Config, run) -> dict:
         return jnp.mean((prediction - batch["s"]) ** 2)
 
     test_mse = eqx.filter_jit(lambda model: mse(model, test_batch))
-    result = fit(model, mse, config.train, key=train_key, data=batch, run=run,
-                 eval_fn=(lambda model: {"test_mse": test_mse(model)})
-                 if config.train.eval_every else None)
-    summary = {"test_mse": float(test_mse(result.model)),
-               "train_mse": float(mse(result.model, batch)),
-               "steps": int(result.state.step),
-               "num_train_triples": d.num_train_functions * d.num_points,
-               "device": jax.devices()[0].platform}
+    result = fit(
+        model,
+        mse,
+        config.train,
+        key=train_key,
+        data=batch,
+        run=run,
+        eval_fn=(lambda model: {"test_mse": test_mse(model)}) if config.train.eval_every else None,
+    )
+    summary = {
+        "test_mse": float(test_mse(result.model)),
+        "train_mse": float(mse(result.model, batch)),
+        "steps": int(result.state.step),
+        "num_train_triples": d.num_train_functions * d.num_points,
+        "device": jax.devices()[0].platform,
+    }
     if run is not None:
         y = test_batch["y"][:, 0]
         prediction = jax.vmap(lambda u: result.model(u, test_batch["y"]))(test_batch["u"][:3])

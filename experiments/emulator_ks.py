@@ -18,7 +18,9 @@ from sciml_jax.data import ks_trajectories
 from sciml_jax.nn import FNO, DilatedResNet, UNet
 from sciml_jax.train import ResidualEmulator, TrajectorySampler, fit, make_autoregressive_loss
 
-DESCRIPTION = "KS (N=256) emulators: one-step vs unrolled training; 200-step nRMSE, 2000-step stability"
+DESCRIPTION = (
+    "KS (N=256) emulators: one-step vs unrolled training; 200-step nRMSE, 2000-step stability"
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,10 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class ObjectiveConfig:
-    modes: tuple[str, ...] = spec(("one_step", "unrolled"),
-                                  doc="objectives compared (one_step, unrolled, pushforward, curriculum)")
+    modes: tuple[str, ...] = spec(
+        ("one_step", "unrolled"),
+        doc="objectives compared (one_step, unrolled, pushforward, curriculum)",
+    )
     num_unroll: int = spec(5, ge=1)
     batch_size: int = spec(16, ge=1)
     curriculum_ramp_steps: int = spec(2000, ge=1)
@@ -61,13 +65,21 @@ class Config(RunConfig):
 def make_emulator(config: ModelConfig, key):
     if config.architecture == "fno":
         # no grid channels: the emulator must commute with periodic shifts, as KS does
-        net = FNO(1, 1, width=config.width, modes=config.modes, num_layers=config.num_layers,
-                  append_grid=False, key=key)
+        net = FNO(
+            1,
+            1,
+            width=config.width,
+            modes=config.modes,
+            num_layers=config.num_layers,
+            append_grid=False,
+            key=key,
+        )
     elif config.architecture == "unet":
         net = UNet(1, 1, hidden_channels=config.width, num_levels=config.num_layers, key=key)
     else:
-        net = DilatedResNet(1, 1, hidden_channels=config.width, num_blocks=config.num_layers,
-                            key=key)
+        net = DilatedResNet(
+            1, 1, hidden_channels=config.width, num_blocks=config.num_layers, key=key
+        )
     return ResidualEmulator(net)
 
 
@@ -93,10 +105,12 @@ def evaluate_emulator(model, test, stability_steps: int, bound: float) -> dict:
 def run(config: Config, run) -> dict:
     d, m, o = config.data, config.model, config.objective
     common = dict(num_points=d.num_points, domain_extent=d.domain_extent, dt=d.dt)
-    train = jnp.asarray(ks_trajectories(d.num_train_trajectories, d.train_steps, seed=d.seed,
-                                        **common))
-    test = jnp.asarray(ks_trajectories(d.num_test_trajectories, d.test_steps,
-                                       seed=d.seed + 1_000_003, **common))
+    train = jnp.asarray(
+        ks_trajectories(d.num_train_trajectories, d.train_steps, seed=d.seed, **common)
+    )
+    test = jnp.asarray(
+        ks_trajectories(d.num_test_trajectories, d.test_steps, seed=d.seed + 1_000_003, **common)
+    )
     bound = 10.0 * float(jnp.max(jnp.abs(train)))
     summary = {"device": jax.devices()[0].platform, "steps": config.train.steps}
     curves = {}
@@ -104,18 +118,28 @@ def run(config: Config, run) -> dict:
     for mode in o.modes:
         num_unroll = 1 if mode == "one_step" else o.num_unroll
         sampler = TrajectorySampler(
-            train, o.batch_size, num_unroll,
-            curriculum=(1, o.curriculum_ramp_steps) if mode == "curriculum" else None)
+            train,
+            o.batch_size,
+            num_unroll,
+            curriculum=(1, o.curriculum_ramp_steps) if mode == "curriculum" else None,
+        )
         # the same initial weights and data stream for every objective: a paired comparison
-        result = fit(make_emulator(m, model_key), make_autoregressive_loss(mode, num_unroll),
-                     config.train, key=train_key, sampler=sampler,
-                     run=None if run is None or len(o.modes) > 1 else run)
+        result = fit(
+            make_emulator(m, model_key),
+            make_autoregressive_loss(mode, num_unroll),
+            config.train,
+            key=train_key,
+            sampler=sampler,
+            run=None if run is None or len(o.modes) > 1 else run,
+        )
         scores = evaluate_emulator(result.model, test, d.stability_steps, bound)
         curves[mode] = scores.pop("curve")
         summary.update({f"{mode}_{k}": v for k, v in scores.items()})
         starts = [0] + [r["step"] for r in result.history[:-1]]
         summary[f"{mode}_train_seconds"] = sum(
-            (r["step"] - s0) / r["steps_per_s"] for s0, r in zip(starts, result.history, strict=True))
+            (r["step"] - s0) / r["steps_per_s"]
+            for s0, r in zip(starts, result.history, strict=True)
+        )
     if run is not None:
         run.save_npz("nrmse_curves", **{k: v for k, v in curves.items()})
         run.save_figure(_figure(curves), "nrmse")

@@ -57,8 +57,8 @@ def batched_rel_l2(model, a, u, batch: int = 50) -> float:
     errors = []
     predict = jax.jit(jax.vmap(model))
     for start in range(0, a.shape[0], batch):
-        pred = predict(a[start:start + batch])
-        errors.append(jax.vmap(relative_l2_loss)(pred, u[start:start + batch]))
+        pred = predict(a[start : start + batch])
+        errors.append(jax.vmap(relative_l2_loss)(pred, u[start : start + batch]))
     return float(jnp.mean(jnp.concatenate(errors)))
 
 
@@ -67,41 +67,74 @@ def run(config: Config, run) -> dict:
     store = max(d.train_resolution, *d.eval_resolutions)
     for res in (d.train_resolution, *d.eval_resolutions):
         if store % res:
-            raise ValueError(f"data resolutions {d.train_resolution}, {d.eval_resolutions} must "
-                             f"all divide the largest one ({store}).")
-    data = burgers_dataset(d.num_train + d.num_test, resolution=store,
-                           solve_points=max(d.solve_points, store), dt=d.dt,
-                           grf_modes=d.grf_modes, seed=d.seed)
+            raise ValueError(
+                f"data resolutions {d.train_resolution}, {d.eval_resolutions} must "
+                f"all divide the largest one ({store})."
+            )
+    data = burgers_dataset(
+        d.num_train + d.num_test,
+        resolution=store,
+        solve_points=max(d.solve_points, store),
+        dt=d.dt,
+        grf_modes=d.grf_modes,
+        seed=d.seed,
+    )
     a_all, u_all = jnp.asarray(data["a"]), jnp.asarray(data["u"])
     stride = store // d.train_resolution
-    a_train, u_train = a_all[:d.num_train, :, ::stride], u_all[:d.num_train, :, ::stride]
-    a_test, u_test = a_all[d.num_train:], u_all[d.num_train:]
+    a_train, u_train = a_all[: d.num_train, :, ::stride], u_all[: d.num_train, :, ::stride]
+    a_test, u_test = a_all[d.num_train :], u_all[d.num_train :]
 
     model_key, train_key = jr.split(jr.key(config.seed))
-    model = FNO(1, 1, width=m.width, modes=m.modes, num_layers=m.num_layers,
-                padding_fraction=m.padding_fraction, method=m.method, key=model_key)
+    model = FNO(
+        1,
+        1,
+        width=m.width,
+        modes=m.modes,
+        num_layers=m.num_layers,
+        padding_fraction=m.padding_fraction,
+        method=m.method,
+        key=model_key,
+    )
     sampler = MinibatchSampler({"a": a_train, "u": u_train}, p.batch_size)
-    train = epoch_protocol(config.train, epochs=p.epochs, steps_per_epoch=sampler.steps_per_epoch,
-                           halve_every_epochs=p.halve_every_epochs,
-                           log_every_epochs=p.log_every_epochs)
+    train = epoch_protocol(
+        config.train,
+        epochs=p.epochs,
+        steps_per_epoch=sampler.steps_per_epoch,
+        halve_every_epochs=p.halve_every_epochs,
+        log_every_epochs=p.log_every_epochs,
+    )
 
     def loss_fn(model, batch, key):
         return jnp.mean(jax.vmap(relative_l2_loss)(jax.vmap(model)(batch["a"]), batch["u"]))
 
     def evaluate(model):
-        return {"test_rel_l2": batched_rel_l2(model, a_test[:, :, ::stride],
-                                              u_test[:, :, ::stride])}
+        return {
+            "test_rel_l2": batched_rel_l2(model, a_test[:, :, ::stride], u_test[:, :, ::stride])
+        }
 
-    result = fit(model, loss_fn, train, key=train_key, sampler=sampler, run=run,
-                 eval_fn=evaluate if train.eval_every else None)
-    summary = {"train_resolution": d.train_resolution, "epochs": p.epochs,
-               "num_train": d.num_train, "num_test": d.num_test,
-               "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-               "final_train_loss": result.history[-1]["loss"], "device": jax.devices()[0].platform}
+    result = fit(
+        model,
+        loss_fn,
+        train,
+        key=train_key,
+        sampler=sampler,
+        run=run,
+        eval_fn=evaluate if train.eval_every else None,
+    )
+    summary = {
+        "train_resolution": d.train_resolution,
+        "epochs": p.epochs,
+        "num_train": d.num_train,
+        "num_test": d.num_test,
+        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
+        "final_train_loss": result.history[-1]["loss"],
+        "device": jax.devices()[0].platform,
+    }
     for res in sorted(set(d.eval_resolutions)):
         k = store // res
-        summary[f"test_rel_l2_{res}"] = batched_rel_l2(result.model, a_test[:, :, ::k],
-                                                      u_test[:, :, ::k])
+        summary[f"test_rel_l2_{res}"] = batched_rel_l2(
+            result.model, a_test[:, :, ::k], u_test[:, :, ::k]
+        )
     if run is not None:
         prediction = jax.vmap(result.model)(a_test[:4])
         run.save_npz("prediction", a=a_test[:4], u=u_test[:4], prediction=prediction)

@@ -50,19 +50,37 @@ class Config(RunConfig):
 
 def run(config: Config, run) -> dict:
     d, m, p = config.data, config.model, config.protocol
-    data = darcy_dataset(d.num_train + d.num_test, resolution=d.resolution,
-                         solve_points=d.solve_points, seed=d.seed)
+    data = darcy_dataset(
+        d.num_train + d.num_test, resolution=d.resolution, solve_points=d.solve_points, seed=d.seed
+    )
     a, u = jnp.asarray(data["a"]), jnp.asarray(data["u"])
-    a_train, u_train, a_test, u_test = a[:d.num_train], u[:d.num_train], a[d.num_train:], u[d.num_train:]
+    a_train, u_train, a_test, u_test = (
+        a[: d.num_train],
+        u[: d.num_train],
+        a[d.num_train :],
+        u[d.num_train :],
+    )
     # statistics from the training set only (the reference code's UnitGaussianNormalizer)
     a_norm, u_norm = Normalizer.fit(a_train), Normalizer.fit(u_train)
     model_key, train_key = jr.split(jr.key(config.seed))
-    net = FNO(1, 1, width=m.width, modes=m.modes, num_layers=m.num_layers, num_spatial_dims=2,
-              padding_fraction=m.padding_fraction, key=model_key)
+    net = FNO(
+        1,
+        1,
+        width=m.width,
+        modes=m.modes,
+        num_layers=m.num_layers,
+        num_spatial_dims=2,
+        padding_fraction=m.padding_fraction,
+        key=model_key,
+    )
     sampler = MinibatchSampler({"a": a_norm.encode(a_train), "u": u_train}, p.batch_size)
-    train = epoch_protocol(config.train, epochs=p.epochs, steps_per_epoch=sampler.steps_per_epoch,
-                           halve_every_epochs=p.halve_every_epochs,
-                           log_every_epochs=p.log_every_epochs)
+    train = epoch_protocol(
+        config.train,
+        epochs=p.epochs,
+        steps_per_epoch=sampler.steps_per_epoch,
+        halve_every_epochs=p.halve_every_epochs,
+        log_every_epochs=p.log_every_epochs,
+    )
 
     def predict(net, a_encoded):
         return u_norm.decode(net(a_encoded))
@@ -76,14 +94,26 @@ def run(config: Config, run) -> dict:
         prediction = jax.lax.map(lambda x: predict(net, x), a_norm.encode(a_test), batch_size=25)
         return jnp.mean(jax.vmap(relative_l2_loss)(prediction, u_test))
 
-    result = fit(net, loss_fn, train, key=train_key, sampler=sampler, run=run,
-                 eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None)
-    summary = {"test_rel_l2": float(test_error(result.model)), "epochs": p.epochs,
-               "resolution": d.resolution, "solve_points": d.solve_points,
-               "num_train": d.num_train, "num_test": d.num_test,
-               "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-               "final_train_loss": result.history[-1]["loss"],
-               "device": jax.devices()[0].platform}
+    result = fit(
+        net,
+        loss_fn,
+        train,
+        key=train_key,
+        sampler=sampler,
+        run=run,
+        eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None,
+    )
+    summary = {
+        "test_rel_l2": float(test_error(result.model)),
+        "epochs": p.epochs,
+        "resolution": d.resolution,
+        "solve_points": d.solve_points,
+        "num_train": d.num_train,
+        "num_test": d.num_test,
+        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
+        "final_train_loss": result.history[-1]["loss"],
+        "device": jax.devices()[0].platform,
+    }
     if run is not None:
         prediction = jax.vmap(lambda x: predict(result.model, x))(a_norm.encode(a_test[:4]))
         run.save_npz("prediction", a=a_test[:4], u=u_test[:4], prediction=prediction)

@@ -57,7 +57,7 @@ def rollout_in_time(net, history, num_steps: int):
     """Predict `num_steps` snapshots; each prediction joins the input window (FNO-2D)."""
 
     def step(window, _):
-        next_state = net(window)                       # (1, n, n)
+        next_state = net(window)  # (1, n, n)
         return jnp.concatenate([window[1:], next_state]), next_state[0]
 
     return jax.lax.scan(step, history, None, length=num_steps)[1]  # (steps, n, n)
@@ -66,20 +66,41 @@ def rollout_in_time(net, history, num_steps: int):
 def run(config: Config, run) -> dict:
     d, m, p = config.data, config.model, config.protocol
     if d.input_steps + d.output_steps > round(d.final_time) + 1:
-        raise ValueError(f"input_steps + output_steps = {d.input_steps + d.output_steps} "
-                         f"exceeds the {round(d.final_time) + 1} snapshots up to final_time.")
-    w = jnp.asarray(navier_stokes_dataset(d.num_train + d.num_test, resolution=d.resolution,
-                                          solve_points=d.solve_points, viscosity=d.viscosity,
-                                          final_time=d.final_time, dt=d.dt, seed=d.seed))[:, :, 0]
-    a = w[:, :d.input_steps]                                        # (N, T_in, n, n)
-    u = w[:, d.input_steps:d.input_steps + d.output_steps]          # (N, T_out, n, n)
+        raise ValueError(
+            f"input_steps + output_steps = {d.input_steps + d.output_steps} "
+            f"exceeds the {round(d.final_time) + 1} snapshots up to final_time."
+        )
+    w = jnp.asarray(
+        navier_stokes_dataset(
+            d.num_train + d.num_test,
+            resolution=d.resolution,
+            solve_points=d.solve_points,
+            viscosity=d.viscosity,
+            final_time=d.final_time,
+            dt=d.dt,
+            seed=d.seed,
+        )
+    )[:, :, 0]
+    a = w[:, : d.input_steps]  # (N, T_in, n, n)
+    u = w[:, d.input_steps : d.input_steps + d.output_steps]  # (N, T_out, n, n)
     model_key, train_key = jr.split(jr.key(config.seed))
-    net = FNO(d.input_steps, 1, width=m.width, modes=m.modes, num_layers=m.num_layers,
-              num_spatial_dims=2, key=model_key)
-    sampler = MinibatchSampler({"a": a[:d.num_train], "u": u[:d.num_train]}, p.batch_size)
-    train = epoch_protocol(config.train, epochs=p.epochs, steps_per_epoch=sampler.steps_per_epoch,
-                           halve_every_epochs=p.halve_every_epochs,
-                           log_every_epochs=p.log_every_epochs)
+    net = FNO(
+        d.input_steps,
+        1,
+        width=m.width,
+        modes=m.modes,
+        num_layers=m.num_layers,
+        num_spatial_dims=2,
+        key=model_key,
+    )
+    sampler = MinibatchSampler({"a": a[: d.num_train], "u": u[: d.num_train]}, p.batch_size)
+    train = epoch_protocol(
+        config.train,
+        epochs=p.epochs,
+        steps_per_epoch=sampler.steps_per_epoch,
+        halve_every_epochs=p.halve_every_epochs,
+        log_every_epochs=p.log_every_epochs,
+    )
 
     def loss_fn(net, batch, key):
         prediction = jax.vmap(lambda x: rollout_in_time(net, x, d.output_steps))(batch["a"])
@@ -89,13 +110,26 @@ def run(config: Config, run) -> dict:
 
     @eqx.filter_jit
     def test_error(net):
-        prediction = jax.lax.map(lambda x: rollout_in_time(net, x, d.output_steps),
-                                 a[d.num_train:], batch_size=20)
-        return jnp.mean(jax.vmap(relative_l2_loss)(prediction, u[d.num_train:]))
+        prediction = jax.lax.map(
+            lambda x: rollout_in_time(net, x, d.output_steps), a[d.num_train :], batch_size=20
+        )
+        return jnp.mean(jax.vmap(relative_l2_loss)(prediction, u[d.num_train :]))
 
-    result = fit(net, loss_fn, train, key=train_key, sampler=sampler, run=run,
-                 eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None)
-    return {"test_rel_l2": float(test_error(result.model)), "epochs": p.epochs,
-            "num_train": d.num_train, "num_test": d.num_test,
-            "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-            "final_train_loss": result.history[-1]["loss"], "device": jax.devices()[0].platform}
+    result = fit(
+        net,
+        loss_fn,
+        train,
+        key=train_key,
+        sampler=sampler,
+        run=run,
+        eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None,
+    )
+    return {
+        "test_rel_l2": float(test_error(result.model)),
+        "epochs": p.epochs,
+        "num_train": d.num_train,
+        "num_test": d.num_test,
+        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
+        "final_train_loss": result.history[-1]["loss"],
+        "device": jax.devices()[0].platform,
+    }

@@ -78,10 +78,8 @@ def test_normalizer_pointwise_and_global_round_trip(getkey):
 
 
 def test_burgers_data_independent_of_solve_resolution(tmp_path):
-    coarse = burgers_dataset(3, resolution=128, solve_points=256, grf_modes=256,
-                             cache_dir=tmp_path)
-    fine = burgers_dataset(3, resolution=128, solve_points=1024, grf_modes=256,
-                           cache_dir=tmp_path)
+    coarse = burgers_dataset(3, resolution=128, solve_points=256, grf_modes=256, cache_dir=tmp_path)
+    fine = burgers_dataset(3, resolution=128, solve_points=1024, grf_modes=256, cache_dir=tmp_path)
     assert coarse["u"].shape == (3, 1, 128)
     scale = np.abs(fine["u"]).max()
     np.testing.assert_allclose(coarse["u"], fine["u"], atol=1e-5 * scale)
@@ -93,8 +91,9 @@ def test_burgers_data_independent_of_solve_resolution(tmp_path):
 
 
 def test_ks_trajectories_conserve_mean_and_stay_bounded(tmp_path):
-    u = ks_trajectories(2, 40, num_points=128, domain_extent=60.0, burn_in_time=50.0,
-                        cache_dir=tmp_path)
+    u = ks_trajectories(
+        2, 40, num_points=128, domain_extent=60.0, burn_in_time=50.0, cache_dir=tmp_path
+    )
     assert u.shape == (2, 41, 1, 128)
     # the conservative KS equation conserves the spatial mean exactly
     means = u.mean(-1)
@@ -127,8 +126,9 @@ def test_darcy_data_two_phase_coefficient_and_positive_pressure(tmp_path):
 def test_navier_stokes_data_conserve_mean_vorticity(tmp_path):
     from sciml_jax.data import navier_stokes_dataset
 
-    w = navier_stokes_dataset(2, resolution=32, solve_points=32, final_time=2.0,
-                              save_dt=1.0, dt=0.05, cache_dir=tmp_path)
+    w = navier_stokes_dataset(
+        2, resolution=32, solve_points=32, final_time=2.0, save_dt=1.0, dt=0.05, cache_dir=tmp_path
+    )
     assert w.shape == (2, 3, 1, 32, 32)
     means = w.mean(axis=(2, 3, 4))
     # the forcing has zero mean and advection/diffusion conserve the mean exactly

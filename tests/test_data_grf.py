@@ -35,15 +35,15 @@ def test_periodic_2d_pointwise_variance_and_covariance(getkey):
 
 
 def test_neumann_pointwise_variance_and_zero_normal_derivative(getkey):
-    grf = GaussianRandomField(2, 33, tau=3.0, gamma=2.0, sigma=3.0, boundary="neumann",
-                              num_modes=20)
+    grf = GaussianRandomField(
+        2, 33, tau=3.0, gamma=2.0, sigma=3.0, boundary="neumann", num_modes=20
+    )
     samples = np.asarray(jax.vmap(grf)(jr.split(getkey(), 3000)))
     exact = grf.pointwise_variance()
     assert exact.shape == (33, 33)
     # variance doubles towards walls (cos^2 -> 1); check corner, edge and centre
     for index in [(0, 0), (0, 16), (16, 16), (32, 7)]:
-        np.testing.assert_allclose(samples[:, index[0], index[1]].var(), exact[index],
-                                   rtol=0.1)
+        np.testing.assert_allclose(samples[:, index[0], index[1]].var(), exact[index], rtol=0.1)
 
 
 def test_neumann_field_has_zero_normal_derivative(getkey):

@@ -130,10 +130,19 @@ def test_one_step_training_learns_exact_heat_step(getkey):
     trajectories = jnp.asarray(np.fft.irfft(spectra, n=n, axis=-1)[:, :, None, :], jnp.float32)
     model = ResidualEmulator(SpectralConv(1, 1, modes, key=getkey()))
     schedule = ScheduleConfig(name="exponential", decay_steps=300, decay_rate=0.05)
-    config = TrainConfig(steps=300, chunk_size=100, progress=False,
-                         optimizer=OptimizerConfig(learning_rate=5e-2, schedule=schedule))
-    result = fit(model, make_autoregressive_loss("one_step", 1), config, key=getkey(),
-                 sampler=TrajectorySampler(trajectories[:12], batch_size=8))
+    config = TrainConfig(
+        steps=300,
+        chunk_size=100,
+        progress=False,
+        optimizer=OptimizerConfig(learning_rate=5e-2, schedule=schedule),
+    )
+    result = fit(
+        model,
+        make_autoregressive_loss("one_step", 1),
+        config,
+        key=getkey(),
+        sampler=TrajectorySampler(trajectories[:12], batch_size=8),
+    )
     prediction = autoregressive_rollout(result.model, trajectories[12, 0], 10)
     error = nrmse_per_step(prediction, trajectories[12, 1:])
     assert float(error[-1]) < 1e-3

@@ -13,8 +13,7 @@ from sciml_jax.nn import DeepONet
 @pytest.mark.parametrize("variant", ["unstacked", "stacked"])
 @pytest.mark.parametrize("out_channels", [1, 3])
 def test_cartesian_product_matches_pointwise(variant, out_channels):
-    net = DeepONet(20, 2, latent_dim=8, out_channels=out_channels, variant=variant,
-                   key=jr.key(0))
+    net = DeepONet(20, 2, latent_dim=8, out_channels=out_channels, variant=variant, key=jr.key(0))
     u = jr.normal(jr.key(1), (20,))
     y = jr.uniform(jr.key(2), (15, 2))
     grid = net(u, y)

@@ -68,8 +68,16 @@ def test_spectral_conv_2d_resolution_invariant_and_truncates():
 
 
 def test_fno_periodic_shift_equivariance():
-    fno = FNO(2, 1, width=12, modes=(6, 5), num_layers=3, num_spatial_dims=2,
-              append_grid=False, key=jr.key(5))
+    fno = FNO(
+        2,
+        1,
+        width=12,
+        modes=(6, 5),
+        num_layers=3,
+        num_spatial_dims=2,
+        append_grid=False,
+        key=jr.key(5),
+    )
     a = jr.normal(jr.key(6), (2, 24, 20))
     shift = (7, -3)
     apply = eqx.filter_jit(fno)
@@ -92,8 +100,16 @@ def test_fno_zero_shot_resolution_on_bandlimited_input():
 
 
 def test_fno_padding_and_3d_shapes():
-    fno = FNO(1, 2, width=4, modes=3, num_layers=1, num_spatial_dims=3,
-              padding_fraction=0.25, key=jr.key(9))
+    fno = FNO(
+        1,
+        2,
+        width=4,
+        modes=3,
+        num_layers=1,
+        num_spatial_dims=3,
+        padding_fraction=0.25,
+        key=jr.key(9),
+    )
     out = eqx.filter_jit(lambda m, x: jax.vmap(m)(x))(fno, jnp.ones((2, 1, 8, 8, 6)))
     assert out.shape == (2, 2, 8, 8, 6)
     assert bool(jnp.all(jnp.isfinite(out)))
@@ -118,15 +134,19 @@ def test_fno_gradients_reach_spectral_weights():
     assert float(jnp.abs(grads.blocks[0].spectral.weight).sum()) > 0
 
 
-@pytest.mark.parametrize("model_fn,shift", [
-    (lambda k: DilatedResNet(1, 1, hidden_channels=8, num_blocks=2, key=k), 5),
-    (lambda k: UNet(1, 1, hidden_channels=8, num_levels=2, key=k), 4),  # a multiple of 2**2
-])
+@pytest.mark.parametrize(
+    "model_fn,shift",
+    [
+        (lambda k: DilatedResNet(1, 1, hidden_channels=8, num_blocks=2, key=k), 5),
+        (lambda k: UNet(1, 1, hidden_channels=8, num_levels=2, key=k), 4),  # a multiple of 2**2
+    ],
+)
 def test_conv_baselines_periodic_shift_equivariance(model_fn, shift):
     model = eqx.filter_jit(model_fn(jr.key(12)))
     x = jr.normal(jr.key(13), (1, 64))
-    np.testing.assert_allclose(model(jnp.roll(x, shift, -1)), jnp.roll(model(x), shift, -1),
-                               atol=2e-5)
+    np.testing.assert_allclose(
+        model(jnp.roll(x, shift, -1)), jnp.roll(model(x), shift, -1), atol=2e-5
+    )
 
 
 def test_unet_rejects_indivisible_grid():

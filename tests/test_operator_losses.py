@@ -15,15 +15,16 @@ def test_relative_l2_of_orthogonal_modes():
     # orthogonal modes of equal norm: ||e|| / ||u|| = 0.1
     np.testing.assert_allclose(relative_l2_loss(u + e, u), 0.1, rtol=1e-5)
     batch = jnp.stack([u, 2 * u])
-    np.testing.assert_allclose(jnp.mean(jax.vmap(relative_l2_loss)(1.5 * batch, batch)), 0.5,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        jnp.mean(jax.vmap(relative_l2_loss)(1.5 * batch, batch)), 0.5, rtol=1e-6
+    )
 
 
 def test_relative_h1_weights_the_gradient():
     n, L = 128, 2.0
     x = jnp.arange(n) * L / n
-    u = jnp.sin(2 * jnp.pi * x / L)[None]                 # kappa = pi
-    e = 0.1 * jnp.sin(2 * jnp.pi * 5 * x / L)[None]       # kappa = 5 pi
+    u = jnp.sin(2 * jnp.pi * x / L)[None]  # kappa = pi
+    e = 0.1 * jnp.sin(2 * jnp.pi * 5 * x / L)[None]  # kappa = 5 pi
     expected = 0.1 * np.sqrt((1 + 25 * np.pi**2) / (1 + np.pi**2))
     np.testing.assert_allclose(relative_h1_loss(u + e, u, domain_extent=L), expected, rtol=1e-5)
 

@@ -12,8 +12,9 @@ from jaxtyping import Array, Bool, Float, Int
 __all__ = ["autoregressive_rollout", "nrmse_per_step", "geometric_mean_nrmse", "blowup_step"]
 
 
-def autoregressive_rollout(model: Callable, u0: Float[Array, "channels *grid"],
-                           num_steps: int) -> Float[Array, "steps channels *grid"]:
+def autoregressive_rollout(
+    model: Callable, u0: Float[Array, " channels *grid"], num_steps: int
+) -> Float[Array, " steps channels *grid"]:
     """``[f(u0), f(f(u0)), ...]``: `num_steps` applications of `model`, in `lax.scan`.
 
     **Returns:** the predicted states ``u_1..u_T`` (the initial state excluded), so that
@@ -29,8 +30,9 @@ def autoregressive_rollout(model: Callable, u0: Float[Array, "channels *grid"],
     return jax.lax.scan(step, u0, None, length=num_steps)[1]
 
 
-def nrmse_per_step(prediction: Float[Array, "steps ..."], reference: Float[Array, "steps ..."],
-                   eps: float = 1e-12) -> Float[Array, " steps"]:
+def nrmse_per_step(
+    prediction: Float[Array, "steps ..."], reference: Float[Array, "steps ..."], eps: float = 1e-12
+) -> Float[Array, " steps"]:
     """Normalised RMSE at every step of one trajectory.
 
     $$ \\mathrm{nRMSE}_t = \\frac{\\lVert \\hat u_t - u_t \\rVert_2}{\\lVert u_t \\rVert_2} $$
@@ -44,14 +46,16 @@ def nrmse_per_step(prediction: Float[Array, "steps ..."], reference: Float[Array
     if prediction.shape != reference.shape:
         raise ValueError(
             f"nrmse_per_step got prediction {prediction.shape} and reference "
-            f"{reference.shape}; both must be (steps, channels, *grid).")
+            f"{reference.shape}; both must be (steps, channels, *grid)."
+        )
     axes = tuple(range(1, prediction.ndim))
     error = jnp.sqrt(jnp.sum((prediction - reference) ** 2, axis=axes))
     return error / (jnp.sqrt(jnp.sum(reference**2, axis=axes)) + eps)
 
 
-def geometric_mean_nrmse(nrmse: Float[Array, "... steps"], horizon: int = 100
-                         ) -> Float[Array, "..."]:
+def geometric_mean_nrmse(
+    nrmse: Float[Array, "... steps"], horizon: int = 100
+) -> Float[Array, "..."]:
     """Geometric mean of the nRMSE over the first `horizon` steps (APEBench's summary).
 
     $$ \\mathrm{GMean} = \\exp\\Big(\\frac1H \\sum_{t=1}^{H} \\log \\mathrm{nRMSE}_t\\Big) $$
@@ -63,12 +67,14 @@ def geometric_mean_nrmse(nrmse: Float[Array, "... steps"], horizon: int = 100
     if nrmse.shape[-1] < horizon:
         raise ValueError(
             f"geometric_mean_nrmse needs {horizon} steps, got {nrmse.shape[-1]}; roll out "
-            "longer or pass a smaller horizon.")
+            "longer or pass a smaller horizon."
+        )
     return jnp.exp(jnp.mean(jnp.log(nrmse[..., :horizon]), axis=-1))
 
 
-def blowup_step(trajectory: Float[Array, "steps ..."], bound: float
-                ) -> tuple[Bool[Array, ""], Int[Array, ""]]:
+def blowup_step(
+    trajectory: Float[Array, "steps ..."], bound: float
+) -> tuple[Bool[Array, ""], Int[Array, ""]]:
     """Whether a rollout left ``|u| <= bound`` (or became non-finite), and the first step.
 
     Use a bound well above the physical range (e.g. 10x the training data's max |u|).

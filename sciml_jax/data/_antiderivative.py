@@ -84,14 +84,27 @@ def antiderivative_dataset(
     """
     if query not in ("grid", "random"):
         raise ValueError(f"query={query!r}; expected 'grid' or 'random'.")
-    if num_functions < 1 or num_sensors < 2 or num_points < 1 or (query == "grid" and num_points < 2):
+    if (
+        num_functions < 1
+        or num_sensors < 2
+        or num_points < 1
+        or (query == "grid" and num_points < 2)
+    ):
         raise ValueError(
             f"num_functions={num_functions}, num_sensors={num_sensors}, num_points={num_points}; "
-            "expected at least 1 function and 2 sensors/points.")
-    recipe = {"name": "antiderivative", "version": 1, "num_functions": num_functions,
-              "num_sensors": num_sensors, "num_points": num_points,
-              "length_scale": length_scale, "num_features": num_features, "seed": seed,
-              "query": query}
+            "expected at least 1 function and 2 sensors/points."
+        )
+    recipe = {
+        "name": "antiderivative",
+        "version": 1,
+        "num_functions": num_functions,
+        "num_sensors": num_sensors,
+        "num_points": num_points,
+        "length_scale": length_scale,
+        "num_features": num_features,
+        "seed": seed,
+        "query": query,
+    }
     sensors = jnp.linspace(0.0, 1.0, num_sensors)
     y = jnp.linspace(0.0, 1.0, num_points)
 

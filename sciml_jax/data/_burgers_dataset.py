@@ -56,22 +56,37 @@ def burgers_dataset(
     if solve_points % resolution:
         raise ValueError(
             f"resolution={resolution} must divide solve_points={solve_points} (the data are "
-            "subsampled); choose e.g. resolution=1024 with solve_points=8192.")
+            "subsampled); choose e.g. resolution=1024 with solve_points=8192."
+        )
     if grf_modes > solve_points:
-        raise ValueError(f"grf_modes={grf_modes} exceeds solve_points={solve_points}; "
-                         "solve on at least as many points as the field has modes.")
+        raise ValueError(
+            f"grf_modes={grf_modes} exceeds solve_points={solve_points}; "
+            "solve on at least as many points as the field has modes."
+        )
     num_steps = round(final_time / dt)
     if abs(num_steps * dt - final_time) > 1e-9 * final_time:
         raise ValueError(f"final_time={final_time} is not a multiple of dt={dt}.")
-    recipe = {"name": "burgers", "version": 1, "num_samples": num_samples,
-              "resolution": resolution, "solve_points": solve_points, "viscosity": viscosity,
-              "final_time": final_time, "dt": dt, "sigma": sigma, "tau": tau, "gamma": gamma,
-              "grf_modes": grf_modes,
-              "seed": seed, "dtype": str(jnp.zeros(()).dtype)}
+    recipe = {
+        "name": "burgers",
+        "version": 1,
+        "num_samples": num_samples,
+        "resolution": resolution,
+        "solve_points": solve_points,
+        "viscosity": viscosity,
+        "final_time": final_time,
+        "dt": dt,
+        "sigma": sigma,
+        "tau": tau,
+        "gamma": gamma,
+        "grf_modes": grf_modes,
+        "seed": seed,
+        "dtype": str(jnp.zeros(()).dtype),
+    }
     # A fixed mode count makes u0 the same function whatever solve_points is; with 1024
     # modes (|k| < 512) the dropped tail has lambda_512 / lambda_1 ~ 1e-10.
-    grf = GaussianRandomField(1, solve_points, sigma=sigma, tau=tau, gamma=gamma,
-                              num_modes=grf_modes)
+    grf = GaussianRandomField(
+        1, solve_points, sigma=sigma, tau=tau, gamma=gamma, num_modes=grf_modes
+    )
     stepper = Burgers(1, 1.0, solve_points, dt, diffusivity=viscosity, order=4)
     stride = solve_points // resolution
 

@@ -36,13 +36,18 @@ def recipe_hash(recipe: dict) -> str:
     except TypeError as error:
         raise ValueError(
             f"a dataset recipe must be JSON-serialisable (numbers, strings, lists, dicts); "
-            f"got {recipe!r}: {error}") from error
+            f"got {recipe!r}: {error}"
+        ) from error
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached_dataset(recipe: dict, build: Callable[[], dict[str, np.ndarray]], *,
-                   cache_dir: str | Path | None = None, use_cache: bool = True
-                   ) -> dict[str, np.ndarray]:
+def cached_dataset(
+    recipe: dict,
+    build: Callable[[], dict[str, np.ndarray]],
+    *,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+) -> dict[str, np.ndarray]:
     """Load the dataset for `recipe` from the cache, or `build()` it and store it.
 
     **Arguments:**
@@ -65,14 +70,18 @@ def cached_dataset(recipe: dict, build: Callable[[], dict[str, np.ndarray]], *,
     arrays = {k: np.asarray(v) for k, v in build().items()}
     directory.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-    np.savez(tmp, __recipe__=np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), np.uint8),
-             **arrays)
+    np.savez(
+        tmp,
+        __recipe__=np.frombuffer(json.dumps(recipe, sort_keys=True).encode(), np.uint8),
+        **arrays,
+    )
     os.replace(tmp, path)
     return arrays
 
 
-def generate_in_batches(fn: Callable, keys: jax.Array, batch_size: int, *,
-                        desc: str = "generating") -> np.ndarray | dict:
+def generate_in_batches(
+    fn: Callable, keys: jax.Array, batch_size: int, *, desc: str = "generating"
+) -> np.ndarray | dict:
     """``vmap(fn)`` over `keys` in jitted batches, with a progress bar; results on host.
 
     `fn(key)` returns an array or a PyTree of arrays for one sample. The last batch is
@@ -83,11 +92,11 @@ def generate_in_batches(fn: Callable, keys: jax.Array, batch_size: int, *,
     outputs = []
     with tqdm(total=num, desc=desc, unit="sample", dynamic_ncols=True) as bar:
         for start in range(0, num, batch_size):
-            chunk = keys[start:start + batch_size]
+            chunk = keys[start : start + batch_size]
             real = chunk.shape[0]
             if real < batch_size:
                 chunk = jnp.concatenate([chunk, jnp.repeat(chunk[-1:], batch_size - real, 0)])
             result = jax.device_get(batched(chunk))
-            outputs.append(jax.tree.map(lambda x: np.asarray(x)[:real], result))
+            outputs.append(jax.tree.map(lambda x, n=real: np.asarray(x)[:n], result))
             bar.update(real)
     return jax.tree.map(lambda *xs: np.concatenate(xs), *outputs)

@@ -46,15 +46,32 @@ def darcy_dataset(
         raise ValueError(
             f"solve_points={solve_points} cannot be subsampled to resolution={resolution}: "
             "(solve_points - 1) must be a multiple of (resolution - 1), e.g. 421 -> 85, "
-            "169 -> 85 or 85 -> 85.")
+            "169 -> 85 or 85 -> 85."
+        )
     stride = (solve_points - 1) // (resolution - 1)
-    recipe = {"name": "darcy", "version": 1, "num_samples": num_samples,
-              "resolution": resolution, "solve_points": solve_points, "high": high,
-              "low": low, "tau": tau, "gamma": gamma, "seed": seed,
-              "dtype": str(jnp.zeros(()).dtype)}
+    recipe = {
+        "name": "darcy",
+        "version": 1,
+        "num_samples": num_samples,
+        "resolution": resolution,
+        "solve_points": solve_points,
+        "high": high,
+        "low": low,
+        "tau": tau,
+        "gamma": gamma,
+        "seed": seed,
+        "dtype": str(jnp.zeros(()).dtype),
+    }
     # The sign of psi is all that matters; modes beyond 128 per axis change < 1e-6 of it.
-    grf = GaussianRandomField(2, solve_points, sigma=1.0, tau=tau, gamma=gamma,
-                              boundary="neumann", num_modes=min(solve_points, 128))
+    grf = GaussianRandomField(
+        2,
+        solve_points,
+        sigma=1.0,
+        tau=tau,
+        gamma=gamma,
+        boundary="neumann",
+        num_modes=min(solve_points, 128),
+    )
     solver = DarcySolver(solve_points)
     source = jnp.ones((solve_points, solve_points))
 

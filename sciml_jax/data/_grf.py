@@ -104,7 +104,8 @@ class GaussianRandomField(eqx.Module):
         if not 1 <= self.num_modes <= self.num_points:
             raise ValueError(
                 f"num_modes={num_modes} with num_points={num_points}; expected "
-                "1 <= num_modes <= num_points.")
+                "1 <= num_modes <= num_points."
+            )
 
     def _mode_indices(self) -> list[np.ndarray]:
         if self.boundary == "periodic":
@@ -122,8 +123,11 @@ class GaussianRandomField(eqx.Module):
             lam = self.sigma**2 * (scale * k2 + self.tau**2) ** (-self.gamma)
         if self.zero_mean:
             lam = np.where(k2 == 0, 0.0, lam)
-        if self.boundary == "periodic" and self.num_modes < self.num_points \
-                and self.num_modes % 2 == 0:
+        if (
+            self.boundary == "periodic"
+            and self.num_modes < self.num_points
+            and self.num_modes % 2 == 0
+        ):
             # A truncated set must be symmetric in k to embed as a real field: drop -K/2.
             nyquist = sum(np.abs(k) == self.num_modes // 2 for k in ks) > 0
             lam = np.where(nyquist, 0.0, lam)

@@ -42,11 +42,20 @@ def ks_trajectories(
     """
     inner_dt = dt / substeps
     burn_in_steps = round(burn_in_time / inner_dt)
-    recipe = {"name": "ks", "version": 1, "num_trajectories": num_trajectories,
-              "num_steps": num_steps, "num_points": num_points,
-              "domain_extent": domain_extent, "dt": dt, "substeps": substeps,
-              "burn_in_time": burn_in_time, "num_initial_modes": num_initial_modes,
-              "seed": seed, "dtype": str(jnp.zeros(()).dtype)}
+    recipe = {
+        "name": "ks",
+        "version": 1,
+        "num_trajectories": num_trajectories,
+        "num_steps": num_steps,
+        "num_points": num_points,
+        "domain_extent": domain_extent,
+        "dt": dt,
+        "substeps": substeps,
+        "burn_in_time": burn_in_time,
+        "num_initial_modes": num_initial_modes,
+        "seed": seed,
+        "dtype": str(jnp.zeros(()).dtype),
+    }
     stepper = KuramotoSivashinsky(1, domain_extent, num_points, inner_dt, order=4)
     x = jnp.arange(num_points) * domain_extent / num_points
 
@@ -55,8 +64,11 @@ def ks_trajectories(
         k = jnp.arange(1, num_initial_modes + 1)
         amplitude = jr.normal(ka, (num_initial_modes,))
         phase = jr.uniform(kp, (num_initial_modes,), maxval=2 * jnp.pi)
-        u0 = jnp.sum(amplitude[:, None] * jnp.cos(2 * jnp.pi * k[:, None] * x / domain_extent
-                                                  + phase[:, None]), axis=0)[None]
+        u0 = jnp.sum(
+            amplitude[:, None]
+            * jnp.cos(2 * jnp.pi * k[:, None] * x / domain_extent + phase[:, None]),
+            axis=0,
+        )[None]
         u = rollout_final(stepper, u0, burn_in_steps)
         coarse = lambda v: jax.lax.fori_loop(0, substeps, lambda _, w: stepper(w), v)
         return rollout(coarse, u, num_steps)

@@ -53,16 +53,28 @@ def navier_stokes_dataset(
     steps_per_save = round(save_dt / dt)
     num_saves = round(final_time / save_dt)
     if abs(steps_per_save * dt - save_dt) > 1e-9 or abs(num_saves * save_dt - final_time) > 1e-9:
-        raise ValueError(f"save_dt={save_dt} must be a multiple of dt={dt} and divide "
-                         f"final_time={final_time}.")
-    recipe = {"name": "navier_stokes", "version": 1, "num_samples": num_samples,
-              "resolution": resolution, "solve_points": solve_points,
-              "viscosity": viscosity, "final_time": final_time, "save_dt": save_dt, "dt": dt,
-              "seed": seed, "dtype": str(jnp.zeros(()).dtype)}
-    grf = GaussianRandomField(2, solve_points, sigma=7.0**1.5, tau=7.0, gamma=2.5,
-                              num_modes=min(solve_points, 64))
-    stepper = NavierStokesVorticity(1.0, solve_points, dt, diffusivity=viscosity,
-                                    forcing=li_forcing(solve_points), order=2)
+        raise ValueError(
+            f"save_dt={save_dt} must be a multiple of dt={dt} and divide final_time={final_time}."
+        )
+    recipe = {
+        "name": "navier_stokes",
+        "version": 1,
+        "num_samples": num_samples,
+        "resolution": resolution,
+        "solve_points": solve_points,
+        "viscosity": viscosity,
+        "final_time": final_time,
+        "save_dt": save_dt,
+        "dt": dt,
+        "seed": seed,
+        "dtype": str(jnp.zeros(()).dtype),
+    }
+    grf = GaussianRandomField(
+        2, solve_points, sigma=7.0**1.5, tau=7.0, gamma=2.5, num_modes=min(solve_points, 64)
+    )
+    stepper = NavierStokesVorticity(
+        1.0, solve_points, dt, diffusivity=viscosity, forcing=li_forcing(solve_points), order=2
+    )
     stride = solve_points // resolution
 
     def one(key):

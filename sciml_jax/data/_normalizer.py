@@ -38,12 +38,14 @@ class Normalizer(eqx.Module):
     eps: float = eqx.field(static=True, default=1e-5)
 
     @classmethod
-    def fit(cls, data: Float[Array, "samples ..."], *, pointwise: bool = True,
-            eps: float = 1e-5) -> "Normalizer":
+    def fit(
+        cls, data: Float[Array, "samples ..."], *, pointwise: bool = True, eps: float = 1e-5
+    ) -> "Normalizer":
         data = jnp.asarray(data)
         if data.ndim < 1 or data.shape[0] < 2:
             raise ValueError(
-                f"Normalizer.fit needs at least 2 samples on axis 0, got shape {data.shape}.")
+                f"Normalizer.fit needs at least 2 samples on axis 0, got shape {data.shape}."
+            )
         if pointwise:
             return cls(jnp.mean(data, axis=0), jnp.std(data, axis=0), eps)
         return cls(jnp.mean(data), jnp.std(data), eps)

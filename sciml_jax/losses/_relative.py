@@ -9,8 +9,9 @@ from jaxtyping import Array, Float
 __all__ = ["relative_l2_loss", "relative_h1_loss"]
 
 
-def relative_l2_loss(prediction: Float[Array, "..."], target: Float[Array, "..."],
-                     eps: float = 1e-12) -> Float[Array, ""]:
+def relative_l2_loss(
+    prediction: Float[Array, "..."], target: Float[Array, "..."], eps: float = 1e-12
+) -> Float[Array, ""]:
     """Relative L2 error of one sample, the FNO training loss.
 
     $$ \\ell(\\hat u, u) = \\frac{\\lVert \\hat u - u \\rVert_2}{\\lVert u \\rVert_2} $$
@@ -26,14 +27,19 @@ def relative_l2_loss(prediction: Float[Array, "..."], target: Float[Array, "..."
     if prediction.shape != target.shape:
         raise ValueError(
             f"relative_l2_loss got prediction {prediction.shape} and target {target.shape}; "
-            "pass one unbatched sample of the same shape (vmap over the batch).")
+            "pass one unbatched sample of the same shape (vmap over the batch)."
+        )
     diff = jnp.sqrt(jnp.sum((prediction - target) ** 2))
     return diff / (jnp.sqrt(jnp.sum(target**2)) + eps)
 
 
-def relative_h1_loss(prediction: Float[Array, "channels *grid"],
-                     target: Float[Array, "channels *grid"], *,
-                     domain_extent: float = 1.0, eps: float = 1e-12) -> Float[Array, ""]:
+def relative_h1_loss(
+    prediction: Float[Array, " channels *grid"],
+    target: Float[Array, " channels *grid"],
+    *,
+    domain_extent: float = 1.0,
+    eps: float = 1e-12,
+) -> Float[Array, ""]:
     """Relative H1 error of one periodic sample, computed spectrally.
 
     $$ \\ell(\\hat u, u) = \\sqrt{\\frac{\\sum_k (1 + |\\kappa_k|^2)\\,|\\hat e_k|^2}
@@ -50,11 +56,13 @@ def relative_h1_loss(prediction: Float[Array, "channels *grid"],
     if prediction.shape != target.shape or prediction.ndim < 2:
         raise ValueError(
             f"relative_h1_loss got prediction {prediction.shape} and target {target.shape}; "
-            "expected one unbatched sample of shape (channels, *grid) for both.")
+            "expected one unbatched sample of shape (channels, *grid) for both."
+        )
     grid = prediction.shape[1:]
     axes = tuple(range(1, prediction.ndim))
-    ks = np.meshgrid(*[2 * np.pi * np.fft.fftfreq(n, 1.0 / n) / domain_extent for n in grid],
-                     indexing="ij")
+    ks = np.meshgrid(
+        *[2 * np.pi * np.fft.fftfreq(n, 1.0 / n) / domain_extent for n in grid], indexing="ij"
+    )
     weight = jnp.asarray(1.0 + sum(k**2 for k in ks), prediction.dtype)
 
     def norm_sq(v):

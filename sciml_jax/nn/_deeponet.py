@@ -81,25 +81,41 @@ class DeepONet(eqx.Module):
     ):
         if variant not in ("unstacked", "stacked"):
             raise ValueError(f"variant={variant!r}; expected 'unstacked' or 'stacked'.")
-        for name, value in (("num_sensors", num_sensors), ("coord_dim", coord_dim),
-                            ("latent_dim", latent_dim), ("out_channels", out_channels)):
+        for name, value in (
+            ("num_sensors", num_sensors),
+            ("coord_dim", coord_dim),
+            ("latent_dim", latent_dim),
+            ("out_channels", out_channels),
+        ):
             if value < 1:
                 raise ValueError(f"{name}={value}; expected a positive integer.")
         bkey, tkey = jr.split(key)
         p_total = latent_dim * out_channels
         if variant == "unstacked":
-            self.branch = eqx.nn.MLP(num_sensors, p_total, branch_width, branch_depth,
-                                     activation=activation, key=bkey)
+            self.branch = eqx.nn.MLP(
+                num_sensors, p_total, branch_width, branch_depth, activation=activation, key=bkey
+            )
         else:
             # p independent scalar-output nets, stored as one MLP with stacked leaves
             # (built in a loop and stacked: vmapping the constructor costs a compile).
-            nets = [eqx.nn.MLP(num_sensors, "scalar", branch_width, branch_depth,
-                               activation=activation, key=k) for k in jr.split(bkey, p_total)]
+            nets = [
+                eqx.nn.MLP(
+                    num_sensors, "scalar", branch_width, branch_depth, activation=activation, key=k
+                )
+                for k in jr.split(bkey, p_total)
+            ]
             params = [eqx.filter(net, eqx.is_array) for net in nets]
             stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *params)
             self.branch = eqx.combine(stacked, eqx.filter(nets[0], eqx.is_array, inverse=True))
-        self.trunk = eqx.nn.MLP(coord_dim, latent_dim, trunk_width, trunk_depth,
-                                activation=activation, final_activation=activation, key=tkey)
+        self.trunk = eqx.nn.MLP(
+            coord_dim,
+            latent_dim,
+            trunk_width,
+            trunk_depth,
+            activation=activation,
+            final_activation=activation,
+            key=tkey,
+        )
         self.bias = jnp.zeros((out_channels,))
         self.latent_dim = latent_dim
         self.out_channels = out_channels
@@ -133,6 +149,6 @@ class DeepONet(eqx.Module):
                 f"query points must have shape (n, {self.coord_dim}), got {y.shape}; "
                 "for a single point use DeepONet.evaluate."
             )
-        basis = jax.vmap(self.trunk)(y)                     # (n, p), shared by all outputs
+        basis = jax.vmap(self.trunk)(y)  # (n, p), shared by all outputs
         out = basis @ self.branch_coefficients(u).T + self.bias  # (n, out)
         return out[:, 0] if self.out_channels == 1 else out

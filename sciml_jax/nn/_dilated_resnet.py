@@ -25,9 +25,11 @@ class _DilatedBlock(eqx.Module):
     def __init__(self, d, channels, dilations, padding_mode, activation, *, key):
         keys = jr.split(key, len(dilations))
         self.convs = tuple(
-            eqx.nn.Conv(d, channels, channels, 3, padding=r, dilation=r,
-                        padding_mode=padding_mode, key=k)
-            for r, k in zip(dilations, keys, strict=True))
+            eqx.nn.Conv(
+                d, channels, channels, 3, padding=r, dilation=r, padding_mode=padding_mode, key=k
+            )
+            for r, k in zip(dilations, keys, strict=True)
+        )
         self.activation = activation
 
     def __call__(self, x):
@@ -42,7 +44,8 @@ class _DilatedBlock(eqx.Module):
 class DilatedResNet(eqx.Module):
     """Dilated ResNet: encode, residual blocks of dilated convolutions, decode.
 
-    $$ h_{b+1} = h_b + C_{1} \\circ \\sigma \\circ C_{2} \\circ \\dots \\circ \\sigma \\circ C_{1}(h_b) $$
+    $$ h_{b+1} = h_b + C_{1} \\circ \\sigma \\circ C_{2} \\circ \\dots
+       \\circ \\sigma \\circ C_{1}(h_b) $$
 
     where ``C_r`` is a 3-point (per axis) convolution with dilation r.
 
@@ -64,30 +67,44 @@ class DilatedResNet(eqx.Module):
     decoder: eqx.nn.Conv
     num_spatial_dims: int = eqx.field(static=True)
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 48,
-                 num_blocks: int = 4, num_spatial_dims: int = 1, *,
-                 dilations: Sequence[int] = (1, 2, 4, 8, 4, 2, 1),
-                 padding_mode: str = "CIRCULAR", activation: Callable = jax.nn.relu,
-                 key: PRNGKeyArray):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        hidden_channels: int = 48,
+        num_blocks: int = 4,
+        num_spatial_dims: int = 1,
+        *,
+        dilations: Sequence[int] = (1, 2, 4, 8, 4, 2, 1),
+        padding_mode: str = "CIRCULAR",
+        activation: Callable = jax.nn.relu,
+        key: PRNGKeyArray,
+    ):
         if num_blocks < 1 or not dilations or min(dilations) < 1:
             raise ValueError(
                 f"num_blocks={num_blocks}, dilations={tuple(dilations)}; expected at least one "
-                "block and positive dilations such as (1, 2, 4, 8, 4, 2, 1).")
+                "block and positive dilations such as (1, 2, 4, 8, 4, 2, 1)."
+            )
         ekey, dkey, *bkeys = jr.split(key, 2 + num_blocks)
         d = num_spatial_dims
-        self.encoder = eqx.nn.Conv(d, in_channels, hidden_channels, 3, padding=1,
-                                   padding_mode=padding_mode, key=ekey)
-        self.blocks = tuple(_DilatedBlock(d, hidden_channels, tuple(dilations), padding_mode,
-                                          activation, key=k) for k in bkeys)
-        self.decoder = eqx.nn.Conv(d, hidden_channels, out_channels, 3, padding=1,
-                                   padding_mode=padding_mode, key=dkey)
+        self.encoder = eqx.nn.Conv(
+            d, in_channels, hidden_channels, 3, padding=1, padding_mode=padding_mode, key=ekey
+        )
+        self.blocks = tuple(
+            _DilatedBlock(d, hidden_channels, tuple(dilations), padding_mode, activation, key=k)
+            for k in bkeys
+        )
+        self.decoder = eqx.nn.Conv(
+            d, hidden_channels, out_channels, 3, padding=1, padding_mode=padding_mode, key=dkey
+        )
         self.num_spatial_dims = d
 
-    def __call__(self, x: Float[Array, "in *grid"]) -> Float[Array, "out *grid"]:
+    def __call__(self, x: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
         if x.ndim != self.num_spatial_dims + 1:
             raise ValueError(
                 f"DilatedResNet with {self.num_spatial_dims} spatial dims expects "
-                f"(channels, *grid), got {x.shape}; vmap over a batch.")
+                f"(channels, *grid), got {x.shape}; vmap over a batch."
+            )
         h = self.encoder(x)
         for block in self.blocks:
             h = block(h)

@@ -49,7 +49,7 @@ def _einsum_axis(x, matrix, axis: int):
     d = x.ndim - 1
     letters = _LETTERS[:d]
     source = letters + "z"
-    target = letters[:axis] + "y" + letters[axis + 1:] + "z"
+    target = letters[:axis] + "y" + letters[axis + 1 :] + "z"
     return jnp.einsum(f"{source},{letters[axis]}y->{target}", x, matrix)
 
 
@@ -96,7 +96,7 @@ class SpectralConv(eqx.Module):
     ```
     """
 
-    weight: Float[Array, "out in *modes 2"]
+    weight: Float[Array, " out in *modes 2"]
     in_channels: int = eqx.field(static=True)
     out_channels: int = eqx.field(static=True)
     modes: tuple[int, ...] = eqx.field(static=True)
@@ -134,7 +134,8 @@ class SpectralConv(eqx.Module):
         if len(grid) != d:
             raise ValueError(
                 f"SpectralConv with {d} spatial dims got an input with spatial shape {grid}; "
-                f"expected (channels, n_1, ..., n_{d}) for one unbatched sample (vmap over batches)."
+                f"expected (channels, n_1, ..., n_{d}) for one unbatched sample "
+                "(vmap over batches)."
             )
         for axis, (n, m) in enumerate(zip(grid, self.modes, strict=True)):
             needed = m if axis == d - 1 else 2 * m
@@ -145,7 +146,7 @@ class SpectralConv(eqx.Module):
                     f"use at least {2 * m - (1 if axis == d - 1 else 0)} points or fewer modes."
                 )
 
-    def __call__(self, v: Float[Array, "in *grid"]) -> Float[Array, "out *grid"]:
+    def __call__(self, v: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
         if v.ndim < 1 or v.shape[0] != self.in_channels:
             raise ValueError(
                 f"SpectralConv expected {self.in_channels} input channels on axis 0, "
@@ -176,9 +177,13 @@ class SpectralConv(eqx.Module):
         low = jnp.fft.rfftn(v, axes=axes)
         for axis, m in zip(axes[:-1], self.modes[:-1], strict=True):
             size = low.shape[axis]
-            low = jnp.concatenate([jax.lax.slice_in_dim(low, 0, m, axis=axis),
-                                   jax.lax.slice_in_dim(low, size - m, size, axis=axis)],
-                                  axis=axis)
+            low = jnp.concatenate(
+                [
+                    jax.lax.slice_in_dim(low, 0, m, axis=axis),
+                    jax.lax.slice_in_dim(low, size - m, size, axis=axis),
+                ],
+                axis=axis,
+            )
         low = jax.lax.slice_in_dim(low, 0, self.modes[-1], axis=d - 1)
         out_hat = self._mix(low)
         # Put the retained modes back into a zero spectrum of the full rfft shape.
@@ -187,8 +192,7 @@ class SpectralConv(eqx.Module):
             minus = jax.lax.slice_in_dim(out_hat, m, 2 * m, axis=axis)
             pad_shape = list(out_hat.shape)
             pad_shape[axis] = n - 2 * m
-            out_hat = jnp.concatenate([plus, jnp.zeros(pad_shape, out_hat.dtype), minus],
-                                      axis=axis)
+            out_hat = jnp.concatenate([plus, jnp.zeros(pad_shape, out_hat.dtype), minus], axis=axis)
         pad = [(0, 0)] * (d - 1) + [(0, grid[-1] // 2 + 1 - self.modes[-1]), (0, 0)]
         out_hat = jnp.pad(out_hat, pad)
         return jnp.fft.irfftn(out_hat, s=grid, axes=axes).astype(v.dtype)
@@ -203,8 +207,10 @@ class SpectralConv(eqx.Module):
         # Real input along the last axis: one real product gives Re and Im of the modes.
         forward_last = np.concatenate([np.cos(phase), -np.sin(phase)], axis=1)
         z = _einsum_axis(v, jnp.asarray(forward_last, dtype), d - 1)
-        low = jax.lax.complex(jax.lax.slice_in_dim(z, 0, m_last, axis=d - 1),
-                              jax.lax.slice_in_dim(z, m_last, 2 * m_last, axis=d - 1))
+        low = jax.lax.complex(
+            jax.lax.slice_in_dim(z, 0, m_last, axis=d - 1),
+            jax.lax.slice_in_dim(z, m_last, 2 * m_last, axis=d - 1),
+        )
         for axis in range(d - 1):
             n = grid[axis]
             k = _mode_frequencies(self.modes[axis], last=False)
@@ -218,8 +224,9 @@ class SpectralConv(eqx.Module):
             out = _einsum_axis(out, jnp.asarray(inverse, out.dtype), axis)
         # Hermitian completion of the real axis: modes 0 < k < n/2 count twice (k and -k).
         weight = np.where((k_last == 0) | (2 * k_last == last), 1.0, 2.0) / last
-        inverse_last = np.concatenate([np.cos(phase.T) * weight[:, None],
-                                       -np.sin(phase.T) * weight[:, None]], axis=0)
+        inverse_last = np.concatenate(
+            [np.cos(phase.T) * weight[:, None], -np.sin(phase.T) * weight[:, None]], axis=0
+        )
         z = jnp.concatenate([out.real, out.imag], axis=d - 1).astype(dtype)
         return _einsum_axis(z, jnp.asarray(inverse_last, dtype), d - 1)
 
@@ -238,20 +245,22 @@ class PointwiseLinear(eqx.Module):
     weight: Float[Array, "out in"]
     bias: Float[Array, " out"] | None
 
-    def __init__(self, in_channels: int, out_channels: int, use_bias: bool = True, *,
-                 key: PRNGKeyArray):
+    def __init__(
+        self, in_channels: int, out_channels: int, use_bias: bool = True, *, key: PRNGKeyArray
+    ):
         wkey, bkey = jr.split(key)
         bound = 1.0 / math.sqrt(in_channels)
         self.weight = jr.uniform(wkey, (out_channels, in_channels), minval=-bound, maxval=bound)
-        self.bias = (jr.uniform(bkey, (out_channels,), minval=-bound, maxval=bound)
-                     if use_bias else None)
+        self.bias = (
+            jr.uniform(bkey, (out_channels,), minval=-bound, maxval=bound) if use_bias else None
+        )
 
     def apply_channels_last(self, v: Float[Array, "*grid in"]) -> Float[Array, "*grid out"]:
         # channels-last keeps the contraction on the contiguous axis (a plain GEMM)
         y = v @ self.weight.T.astype(v.dtype)
         return y if self.bias is None else y + self.bias.astype(v.dtype)
 
-    def __call__(self, v: Float[Array, "in *grid"]) -> Float[Array, "out *grid"]:
+    def __call__(self, v: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
         return jnp.moveaxis(self.apply_channels_last(jnp.moveaxis(v, 0, -1)), -1, 0)
 
 
@@ -268,12 +277,18 @@ class FNOBlock(eqx.Module):
     pointwise: PointwiseLinear
     activation: Callable | None = eqx.field(static=True)
 
-    def __init__(self, width: int, modes, num_spatial_dims: int,
-                 activation: Callable | None = jax.nn.gelu, *, method: str = "dft",
-                 key: PRNGKeyArray):
+    def __init__(
+        self,
+        width: int,
+        modes,
+        num_spatial_dims: int,
+        activation: Callable | None = jax.nn.gelu,
+        *,
+        method: str = "dft",
+        key: PRNGKeyArray,
+    ):
         skey, pkey = jr.split(key)
-        self.spectral = SpectralConv(width, width, modes, num_spatial_dims, method=method,
-                                     key=skey)
+        self.spectral = SpectralConv(width, width, modes, num_spatial_dims, method=method, key=skey)
         self.pointwise = PointwiseLinear(width, width, key=pkey)
         self.activation = activation
 
@@ -363,8 +378,14 @@ class FNO(eqx.Module):
         lifted_in = in_channels + (num_spatial_dims if append_grid else 0)
         self.lift = PointwiseLinear(lifted_in, width, key=lkey)
         self.blocks = tuple(
-            FNOBlock(width, modes, num_spatial_dims,
-                     activation if i < num_layers - 1 else None, method=method, key=k)
+            FNOBlock(
+                width,
+                modes,
+                num_spatial_dims,
+                activation if i < num_layers - 1 else None,
+                method=method,
+                key=k,
+            )
             for i, k in enumerate(bkeys)
         )
         self.project_hidden = PointwiseLinear(width, projection_width, key=pkey)
@@ -374,7 +395,7 @@ class FNO(eqx.Module):
         self.padding_fraction = float(padding_fraction)
         self.activation = activation
 
-    def __call__(self, a: Float[Array, "in *grid"]) -> Float[Array, "out *grid"]:
+    def __call__(self, a: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
         d = self.num_spatial_dims
         if a.ndim != d + 1:
             raise ValueError(

@@ -21,8 +21,17 @@ __all__ = ["UNet"]
 
 
 def _conv(d, cin, cout, k, padding_mode, key, stride=1, dilation=1):
-    return eqx.nn.Conv(d, cin, cout, k, stride=stride, padding=dilation * (k // 2),
-                       dilation=dilation, padding_mode=padding_mode, key=key)
+    return eqx.nn.Conv(
+        d,
+        cin,
+        cout,
+        k,
+        stride=stride,
+        padding=dilation * (k // 2),
+        dilation=dilation,
+        padding_mode=padding_mode,
+        key=key,
+    )
 
 
 class _ConvBlock(eqx.Module):
@@ -78,10 +87,18 @@ class UNet(eqx.Module):
     num_levels: int = eqx.field(static=True)
     num_spatial_dims: int = eqx.field(static=True)
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 16,
-                 num_levels: int = 3, num_spatial_dims: int = 1, *,
-                 padding_mode: str = "CIRCULAR", activation: Callable = jax.nn.gelu,
-                 key: PRNGKeyArray):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        hidden_channels: int = 16,
+        num_levels: int = 3,
+        num_spatial_dims: int = 1,
+        *,
+        padding_mode: str = "CIRCULAR",
+        activation: Callable = jax.nn.gelu,
+        key: PRNGKeyArray,
+    ):
         if num_levels < 1:
             raise ValueError(f"num_levels={num_levels}; expected at least 1.")
         d, c = num_spatial_dims, hidden_channels
@@ -90,23 +107,28 @@ class UNet(eqx.Module):
         widths = [c * 2**i for i in range(num_levels + 1)]
         self.down_blocks = tuple(
             _ConvBlock(d, widths[i], widths[i], padding_mode, activation, key=next(keys))
-            for i in range(num_levels))
+            for i in range(num_levels)
+        )
         self.downsamplers = tuple(
             _conv(d, widths[i], widths[i + 1], 3, padding_mode, next(keys), stride=2)
-            for i in range(num_levels))
-        self.bottleneck = _ConvBlock(d, widths[-1], widths[-1], padding_mode, activation,
-                                     key=next(keys))
+            for i in range(num_levels)
+        )
+        self.bottleneck = _ConvBlock(
+            d, widths[-1], widths[-1], padding_mode, activation, key=next(keys)
+        )
         self.upsample_convs = tuple(
             _conv(d, widths[i + 1], widths[i], 3, padding_mode, next(keys))
-            for i in reversed(range(num_levels)))
+            for i in reversed(range(num_levels))
+        )
         self.up_blocks = tuple(
             _ConvBlock(d, 2 * widths[i], widths[i], padding_mode, activation, key=next(keys))
-            for i in reversed(range(num_levels)))
+            for i in reversed(range(num_levels))
+        )
         self.project = _conv(d, c, out_channels, 1, padding_mode, next(keys))
         self.num_levels = num_levels
         self.num_spatial_dims = d
 
-    def __call__(self, x: Float[Array, "in *grid"]) -> Float[Array, "out *grid"]:
+    def __call__(self, x: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
         factor = 2**self.num_levels
         if x.ndim != self.num_spatial_dims + 1 or any(n % factor for n in x.shape[1:]):
             raise ValueError(
@@ -121,8 +143,9 @@ class UNet(eqx.Module):
             skips.append(h)
             h = down(h)
         h = self.bottleneck(h)
-        for conv, block, skip in zip(self.upsample_convs, self.up_blocks, reversed(skips),
-                                     strict=True):
+        for conv, block, skip in zip(
+            self.upsample_convs, self.up_blocks, reversed(skips), strict=True
+        ):
             for axis in range(1, h.ndim):
                 h = jnp.repeat(h, 2, axis=axis)
             h = block(jnp.concatenate([conv(h), skip], axis=0))

@@ -28,9 +28,15 @@ from jaxtyping import Array, Float, PyTree
 from .._types import Key
 from ._state import AbstractSampler
 
-__all__ = ["MinibatchSampler", "TrajectorySampler", "ResidualEmulator", "epoch_protocol",
-           "seconds_per_epoch",
-           "make_autoregressive_loss", "curriculum_horizon"]
+__all__ = [
+    "MinibatchSampler",
+    "TrajectorySampler",
+    "ResidualEmulator",
+    "epoch_protocol",
+    "seconds_per_epoch",
+    "make_autoregressive_loss",
+    "curriculum_horizon",
+]
 
 
 class MinibatchSampler(AbstractSampler):
@@ -61,12 +67,15 @@ class MinibatchSampler(AbstractSampler):
             raise ValueError("MinibatchSampler got no arrays; pass e.g. {'a': a, 'u': u}.")
         sizes = {int(leaf.shape[0]) for leaf in leaves}
         if len(sizes) != 1:
-            raise ValueError(f"MinibatchSampler arrays have different sample counts {sizes}; "
-                             "every array needs the same leading axis.")
+            raise ValueError(
+                f"MinibatchSampler arrays have different sample counts {sizes}; "
+                "every array needs the same leading axis."
+            )
         num = sizes.pop()
         if not 1 <= batch_size <= num:
-            raise ValueError(f"batch_size={batch_size} with {num} samples; expected "
-                             f"1 <= batch_size <= {num}.")
+            raise ValueError(
+                f"batch_size={batch_size} with {num} samples; expected 1 <= batch_size <= {num}."
+            )
         self.arrays = jax.tree.map(jnp.asarray, arrays)
         self.batch_size = int(batch_size)
         self.num_samples = num
@@ -76,13 +85,16 @@ class MinibatchSampler(AbstractSampler):
         return self.num_samples // self.batch_size
 
     def init(self, key: Key) -> PyTree:
-        return {"permutation": jr.permutation(key, self.num_samples),
-                "position": jnp.zeros((), jnp.int32)}
+        return {
+            "permutation": jr.permutation(key, self.num_samples),
+            "position": jnp.zeros((), jnp.int32),
+        }
 
     def sample(self, state: PyTree, key: Key) -> tuple[PyTree, PyTree]:
         exhausted = state["position"] + self.batch_size > self.num_samples
-        permutation = jnp.where(exhausted, jr.permutation(key, self.num_samples),
-                                state["permutation"])
+        permutation = jnp.where(
+            exhausted, jr.permutation(key, self.num_samples), state["permutation"]
+        )
         position = jnp.where(exhausted, 0, state["position"])
         index = jax.lax.dynamic_slice_in_dim(permutation, position, self.batch_size)
         batch = jax.tree.map(lambda a: jnp.take(a, index, axis=0), self.arrays)
@@ -110,29 +122,36 @@ class TrajectorySampler(AbstractSampler):
     "horizon": int}``.
     """
 
-    trajectories: Float[Array, "traj time channels *grid"]
+    trajectories: Float[Array, " traj time channels *grid"]
     batch_size: int = eqx.field(static=True)
     num_unroll: int = eqx.field(static=True)
     curriculum: tuple[int, int] | None = eqx.field(static=True)
 
-    def __init__(self, trajectories, batch_size: int, num_unroll: int = 1, *,
-                 curriculum: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        trajectories,
+        batch_size: int,
+        num_unroll: int = 1,
+        *,
+        curriculum: tuple[int, int] | None = None,
+    ):
         trajectories = jnp.asarray(trajectories)
         if trajectories.ndim < 4:
             raise ValueError(
                 f"trajectories have shape {trajectories.shape}; expected (num_trajectories, "
-                "num_times, channels, *grid).")
+                "num_times, channels, *grid)."
+            )
         if not 1 <= num_unroll < trajectories.shape[1]:
             raise ValueError(
                 f"num_unroll={num_unroll} with trajectories of {trajectories.shape[1]} "
-                f"states; expected 1 <= num_unroll <= {trajectories.shape[1] - 1}.")
+                f"states; expected 1 <= num_unroll <= {trajectories.shape[1] - 1}."
+            )
         if curriculum is not None and not 1 <= curriculum[0] <= num_unroll:
             raise ValueError(f"curriculum start {curriculum[0]} must lie in [1, {num_unroll}].")
         self.trajectories = trajectories
         self.batch_size = int(batch_size)
         self.num_unroll = int(num_unroll)
-        self.curriculum = None if curriculum is None else (int(curriculum[0]),
-                                                           int(curriculum[1]))
+        self.curriculum = None if curriculum is None else (int(curriculum[0]), int(curriculum[1]))
 
     def init(self, key: Key) -> PyTree:
         return {"count": jnp.zeros((), jnp.int32)}
@@ -142,13 +161,15 @@ class TrajectorySampler(AbstractSampler):
         ktraj, kstart = jr.split(key)
         which = jr.randint(ktraj, (self.batch_size,), 0, num_traj)
         start = jr.randint(kstart, (self.batch_size,), 0, num_times - self.num_unroll)
-        window = jax.vmap(lambda i, s: jax.lax.dynamic_slice_in_dim(
-            self.trajectories[i], s, self.num_unroll + 1))(which, start)
+        window = jax.vmap(
+            lambda i, s: jax.lax.dynamic_slice_in_dim(self.trajectories[i], s, self.num_unroll + 1)
+        )(which, start)
         if self.curriculum is None:
             horizon = jnp.asarray(self.num_unroll, jnp.int32)
         else:
-            horizon = curriculum_horizon(state["count"], self.curriculum[0], self.num_unroll,
-                                         self.curriculum[1])
+            horizon = curriculum_horizon(
+                state["count"], self.curriculum[0], self.num_unroll, self.curriculum[1]
+            )
         return {"window": window, "horizon": horizon}, {"count": state["count"] + 1}
 
 
@@ -162,7 +183,7 @@ class ResidualEmulator(eqx.Module):
     net: Callable
     scale: float = eqx.field(static=True, default=1.0)
 
-    def __call__(self, u: Float[Array, "channels *grid"]) -> Float[Array, "channels *grid"]:
+    def __call__(self, u: Float[Array, " channels *grid"]) -> Float[Array, " channels *grid"]:
         return u + self.scale * self.net(u)
 
 
@@ -203,11 +224,12 @@ def make_autoregressive_loss(
     ```
     """
     if mode not in ("one_step", "unrolled", "pushforward", "curriculum"):
-        raise ValueError(f"mode={mode!r}; expected one_step, unrolled, pushforward or "
-                         "curriculum.")
+        raise ValueError(f"mode={mode!r}; expected one_step, unrolled, pushforward or curriculum.")
     if mode == "one_step" and num_unroll != 1:
-        raise ValueError(f"mode='one_step' trains on single steps; got num_unroll={num_unroll}"
-                         " (use mode='unrolled' for longer windows).")
+        raise ValueError(
+            f"mode='one_step' trains on single steps; got num_unroll={num_unroll}"
+            " (use mode='unrolled' for longer windows)."
+        )
     if per_step not in ("mse", "nrmse"):
         raise ValueError(f"per_step={per_step!r}; expected 'mse' or 'nrmse'.")
     step_loss = _mse if per_step == "mse" else _nrmse
@@ -216,8 +238,10 @@ def make_autoregressive_loss(
     def loss_fn(model, batch, key):
         window = batch["window"]
         if window.shape[1] != num_unroll + 1:
-            raise ValueError(f"the batch windows hold {window.shape[1]} states but the loss "
-                             f"unrolls {num_unroll} steps; make them agree.")
+            raise ValueError(
+                f"the batch windows hold {window.shape[1]} states but the loss "
+                f"unrolls {num_unroll} steps; make them agree."
+            )
         if mode == "curriculum":
             horizon = batch["horizon"]
             weights = (steps <= horizon) / horizon
@@ -241,8 +265,14 @@ def make_autoregressive_loss(
     return loss_fn
 
 
-def epoch_protocol(train, *, epochs: int, steps_per_epoch: int, halve_every_epochs: int | None,
-                   log_every_epochs: int = 1):
+def epoch_protocol(
+    train,
+    *,
+    epochs: int,
+    steps_per_epoch: int,
+    halve_every_epochs: int | None,
+    log_every_epochs: int = 1,
+):
     """A `TrainConfig` for epoch-based operator training (the FNO protocol).
 
     Li et al. train for 500 epochs with Adam (lr 1e-3, weight decay 1e-4) and halve the
@@ -263,18 +293,27 @@ def epoch_protocol(train, *, epochs: int, steps_per_epoch: int, halve_every_epoc
     checkpoint_every = chunk * max(1, round(train.checkpoint_every / chunk))
     optimizer = train.optimizer
     if halve_every_epochs is not None:
-        schedule = ScheduleConfig(name="exponential", decay_rate=0.5,
-                                  decay_steps=halve_every_epochs * steps_per_epoch)
+        schedule = ScheduleConfig(
+            name="exponential", decay_rate=0.5, decay_steps=halve_every_epochs * steps_per_epoch
+        )
         optimizer = dataclasses.replace(optimizer, schedule=schedule)
-    eval_every = None if train.eval_every is None else chunk * max(1, round(train.eval_every / chunk))
-    return dataclasses.replace(train, steps=epochs * steps_per_epoch, chunk_size=chunk,
-                               checkpoint_every=checkpoint_every, optimizer=optimizer,
-                               eval_every=eval_every)
+    eval_every = (
+        None if train.eval_every is None else chunk * max(1, round(train.eval_every / chunk))
+    )
+    return dataclasses.replace(
+        train,
+        steps=epochs * steps_per_epoch,
+        chunk_size=chunk,
+        checkpoint_every=checkpoint_every,
+        optimizer=optimizer,
+        eval_every=eval_every,
+    )
 
 
 def seconds_per_epoch(history: list[dict], steps_per_epoch: int) -> float:
     """Median training seconds per epoch over the logged chunks, the first (compile) excluded."""
-    rates = [record["steps_per_s"] for record in history[1:]] or \
-        [record["steps_per_s"] for record in history]
+    rates = [record["steps_per_s"] for record in history[1:]] or [
+        record["steps_per_s"] for record in history
+    ]
     rates = sorted(rates)
     return steps_per_epoch / rates[len(rates) // 2]
