@@ -51,7 +51,9 @@ def make_loss(residual):
 
 
 def measure(residual_name: str, resample: bool, steps: int, chunk: int) -> dict:
-    residual = Burgers(viscosity=NU).residual if residual_name == "taylor" else reverse_mode_residual
+    residual = (
+        Burgers(viscosity=NU).residual if residual_name == "taylor" else reverse_mode_residual
+    )
     sampler = CollocationSampler(
         TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0), 2540, 80, 160, resample=resample
     )
@@ -103,10 +105,7 @@ def main():
             json.dumps(
                 {
                     "benchmark": "burgers_pinn_throughput_ratios",
-                    **{
-                        f"{r['derivatives']}:{r['points']}": r["steps_per_s"] / base
-                        for r in rows
-                    },
+                    **{f"{r['derivatives']}:{r['points']}": r["steps_per_s"] / base for r in rows},
                 }
             )
         )

@@ -63,7 +63,7 @@ def run_problem(name: str, overrides: list[str]) -> dict:
         "steps": steps,
         "steps_per_s": steps / wall,
         "precision": config.precision,
-        "device": f"{jax.devices()[0].platform} ({platform.machine()}, {jax.device_count()} device)",
+        "device": f"{jax.devices()[0].platform} ({platform.machine()})",
         "summary": summary,
     }
 

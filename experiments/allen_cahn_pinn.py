@@ -148,7 +148,11 @@ def run(config: Config, run: RunDir | None) -> dict:
 def _save_figures(run, x, t, u, reference, history):
     import matplotlib.pyplot as plt
 
-    for name, values in (("prediction", u), ("reference", reference), ("error", np.abs(u - reference))):
+    for name, values in (
+        ("prediction", u),
+        ("reference", reference),
+        ("error", np.abs(u - reference)),
+    ):
         figure, axis = plt.subplots(figsize=(6, 3.2))
         image = axis.pcolormesh(t, x, values.T, shading="auto")
         axis.set_xlabel("t")
@@ -161,7 +165,7 @@ def _save_figures(run, x, t, u, reference, history):
     for key in ("loss", "rel_l2"):
         pairs = [(r["step"], r[key]) for r in history if key in r]
         if pairs:
-            axis.semilogy(*zip(*pairs), label=key)
+            axis.semilogy(*zip(*pairs, strict=True), label=key)
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

@@ -233,7 +233,9 @@ def _save_figures(run, x, t, u, reference, history):
     fields = [("prediction", u), ("reference", reference), ("error", np.abs(u - reference))]
     for name, values in fields:
         figure, axis = plt.subplots(figsize=(6, 3.2))
-        image = axis.pcolormesh(t, x, values.T, shading="auto", cmap="viridis" if name == "error" else "RdBu_r")
+        image = axis.pcolormesh(
+            t, x, values.T, shading="auto", cmap="viridis" if name == "error" else "RdBu_r"
+        )
         axis.set_xlabel("t")
         axis.set_ylabel("x")
         axis.set_title({"error": "|PINN - Cole-Hopf|"}.get(name, name))
@@ -245,7 +247,11 @@ def _save_figures(run, x, t, u, reference, history):
     for key in ("loss", "residual", "initial", "boundary", "rel_l2"):
         values = [r.get(key) for r in history]
         if any(v is not None for v in values):
-            axis.semilogy([s for s, v in zip(steps, values) if v is not None], [v for v in values if v is not None], label=key)
+            axis.semilogy(
+                [s for s, v in zip(steps, values, strict=True) if v is not None],
+                [v for v in values if v is not None],
+                label=key,
+            )
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

@@ -1,4 +1,4 @@
-r"""Laplacian eigenpairs $u'' = \lambda u$ on [0, 1], $u(0) = u(1) = 0$, by Rayleigh-quotient PINNs."""
+r"""Laplacian eigenpairs $u'' = \lambda u$ on [0, 1], $u(0) = u(1) = 0$, by Rayleigh quotients."""
 
 import time
 from dataclasses import dataclass, field
@@ -48,7 +48,7 @@ class Eigenfunction(eqx.Module):
 
     def __call__(self, p):
         value = self.raw(p)
-        for c, u_j in zip(self.coefficients, self.previous):
+        for c, u_j in zip(self.coefficients, self.previous, strict=True):
             value = value - c * jax.lax.stop_gradient(u_j(p))
         return value
 

@@ -1,4 +1,4 @@
-"""Energy-volume curve from 6 points with pressure and bulk-modulus penalties, vs Birch–Murnaghan."""
+"""Energy-volume curve from 6 points with pressure and bulk-modulus penalties."""
 
 import time
 from dataclasses import dataclass, field
@@ -37,7 +37,11 @@ class Config(RunConfig):
 
 
 def birch_murnaghan(volume, e0, v0, b0, b0_prime):
-    r"""$E(V) = E_0 + \frac{9 V_0 B_0}{16}\{(\eta - 1)^3 B_0' + (\eta - 1)^2 (6 - 4\eta)\}$, $\eta = (V_0/V)^{2/3}$."""
+    r"""The Birch–Murnaghan equation of state.
+
+    $E(V) = E_0 + \frac{9 V_0 B_0}{16}\{(\eta - 1)^3 B_0' + (\eta - 1)^2 (6 - 4\eta)\}$,
+    $\eta = (V_0/V)^{2/3}$.
+    """
     eta = (v0 / volume) ** (2.0 / 3.0)
     return e0 + 9.0 * v0 * b0 / 16.0 * ((eta - 1) ** 3 * b0_prime + (eta - 1) ** 2 * (6 - 4 * eta))
 
@@ -69,7 +73,9 @@ def bulk_modulus(model, volume):
 def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     truth = (problem.e0, problem.v0, problem.b0, problem.b0_prime)
-    volumes = problem.v0 * jnp.linspace(1 - problem.volume_span, 1 + problem.volume_span, problem.n_data)
+    volumes = problem.v0 * jnp.linspace(
+        1 - problem.volume_span, 1 + problem.volume_span, problem.n_data
+    )
     energies = birch_murnaghan(volumes, *truth)
     v_ref = float(jnp.mean(volumes))
     model = EnergyModel(
@@ -79,7 +85,9 @@ def run(config: Config, run: RunDir | None) -> dict:
         float(jnp.mean(energies)),
         float(jnp.std(energies)),
     )
-    wide = v_ref * jnp.linspace(1 - 1.5 * problem.volume_span, 1 + 1.5 * problem.volume_span, problem.n_penalty)
+    wide = v_ref * jnp.linspace(
+        1 - 1.5 * problem.volume_span, 1 + 1.5 * problem.volume_span, problem.n_penalty
+    )
     batch = {"volumes": volumes[:, None], "energies": energies, "grid": wide}
     b_scale = problem.b0
 
@@ -92,8 +100,7 @@ def run(config: Config, run: RunDir | None) -> dict:
             # Mechanical stability: B > 0 everywhere.
             "bulk_modulus": problem.penalty_weight * inequality_penalty(b / b_scale),
             # Pressure stiffens under compression: B' = dB/dP > 0, i.e. dB/dV < 0.
-            "pressure": problem.penalty_weight
-            * inequality_penalty(-db_dv * v_ref / b_scale),
+            "pressure": problem.penalty_weight * inequality_penalty(-db_dv * v_ref / b_scale),
         }
 
     start = time.perf_counter()
@@ -139,7 +146,9 @@ def _save_figures(run, fitted, wide, volumes, energies, truth, history):
     left.set_ylabel("E")
     left.legend()
     right.plot(wide, jax.vmap(lambda v: bulk_modulus(fitted, v))(wide), label="B(V) network")
-    exact_b = jax.vmap(lambda v: v * jax.grad(jax.grad(lambda w: birch_murnaghan(w, *truth)))(v))(wide)
+    exact_b = jax.vmap(lambda v: v * jax.grad(jax.grad(lambda w: birch_murnaghan(w, *truth)))(v))(
+        wide
+    )
     right.plot(wide, exact_b, "k:", label="B(V) exact")
     right.set_xlabel("V")
     right.legend()
@@ -149,7 +158,7 @@ def _save_figures(run, fitted, wide, volumes, energies, truth, history):
     for key in ("loss", "data", "bulk_modulus", "pressure"):
         pairs = [(r["step"], r[key]) for r in history if r.get(key, 0) > 0]
         if pairs:
-            axis.semilogy(*zip(*pairs), label=key)
+            axis.semilogy(*zip(*pairs, strict=True), label=key)
     axis.legend()
     run.save_figure(figure, "loss_curves")
     plt.close(figure)

@@ -100,7 +100,11 @@ def save_space_time_figures(run, x, t, u, reference, history, terms=("loss", "re
     """Prediction, reference, error map and loss curves of a space-time field."""
     import matplotlib.pyplot as plt
 
-    for name, values in (("prediction", u), ("reference", reference), ("error", np.abs(u - reference))):
+    for name, values in (
+        ("prediction", u),
+        ("reference", reference),
+        ("error", np.abs(u - reference)),
+    ):
         figure, axis = plt.subplots(figsize=(6, 3.2))
         image = axis.pcolormesh(t, x, values.T, shading="auto")
         axis.set_xlabel("t")
@@ -112,9 +116,9 @@ def save_space_time_figures(run, x, t, u, reference, history, terms=("loss", "re
     figure, axis = plt.subplots(figsize=(6, 3.5))
     steps = [r["step"] for r in history]
     for key in terms:
-        pairs = [(s, r[key]) for s, r in zip(steps, history) if key in r]
+        pairs = [(s, r[key]) for s, r in zip(steps, history, strict=True) if key in r]
         if pairs:
-            axis.semilogy(*zip(*pairs), label=key)
+            axis.semilogy(*zip(*pairs, strict=True), label=key)
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

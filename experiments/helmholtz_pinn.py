@@ -17,7 +17,9 @@ from sciml_jax.nn import MLP, FourierFeatures
 from sciml_jax.pde import Helmholtz
 from sciml_jax.train import RunDir, fit
 
-DESCRIPTION = "Helmholtz/Poisson on [-1,1]^2, manufactured sin-sin solution, (1-x^2)(1-y^2) N ansatz"
+DESCRIPTION = (
+    "Helmholtz/Poisson on [-1,1]^2, manufactured sin-sin solution, (1-x^2)(1-y^2) N ansatz"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,15 @@ def run(config: Config, run: RunDir | None) -> dict:
         else None
     )
     model = DirichletAnsatz(
-        MLP(2, "scalar", problem.width, problem.depth, problem.activation, embedding=embedding, key=model_key)
+        MLP(
+            2,
+            "scalar",
+            problem.width,
+            problem.depth,
+            problem.activation,
+            embedding=embedding,
+            key=model_key,
+        )
     )
     sampler = CollocationSampler(
         Rectangle((-1.0, -1.0), (1.0, 1.0)),
@@ -100,7 +110,11 @@ def run(config: Config, run: RunDir | None) -> dict:
 def _save_figures(run, x, y, u, reference, history):
     import matplotlib.pyplot as plt
 
-    for name, values in (("prediction", u), ("reference", reference), ("error", np.abs(u - reference))):
+    for name, values in (
+        ("prediction", u),
+        ("reference", reference),
+        ("error", np.abs(u - reference)),
+    ):
         figure, axis = plt.subplots(figsize=(4.5, 3.8))
         image = axis.pcolormesh(x, y, values, shading="auto")
         axis.set_xlabel("x")
@@ -113,7 +127,7 @@ def _save_figures(run, x, y, u, reference, history):
     for key in ("loss", "rel_l2"):
         pairs = [(r["step"], r[key]) for r in history if key in r]
         if pairs:
-            axis.semilogy(*zip(*pairs), label=key)
+            axis.semilogy(*zip(*pairs, strict=True), label=key)
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

@@ -1,4 +1,4 @@
-r"""Inverse Burgers: recover $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x - \lambda_2 u_{xx} = 0$ from data."""
+r"""Inverse Burgers: $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x = \lambda_2 u_{xx}$."""
 
 import time
 from dataclasses import dataclass, field
@@ -58,7 +58,9 @@ def observations(key, n: int, noise: float):
     x = np.linspace(-1.0, 1.0, 256)
     t = np.linspace(0.0, 0.99, 100)
     with jax.enable_x64(True):
-        u = np.asarray(burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2))
+        u = np.asarray(
+            burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
+        )
     grid = np.stack(np.meshgrid(x, t, indexing="xy"), -1).reshape(-1, 2)
     pick_key, noise_key = jr.split(key)
     index = np.asarray(jr.choice(pick_key, grid.shape[0], (n,), replace=False))
@@ -115,7 +117,9 @@ def run(config: Config, run: RunDir | None) -> dict:
     if run is not None:
         x = np.linspace(-1.0, 1.0, 256)
         t = np.linspace(0.0, 0.99, 100)
-        grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(-1, 2)
+        grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(
+            -1, 2
+        )
         u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(t), len(x))
         with jax.enable_x64(True):
             reference = np.asarray(
@@ -130,7 +134,11 @@ def run(config: Config, run: RunDir | None) -> dict:
 def _save_figures(run, x, t, u, reference, history):
     import matplotlib.pyplot as plt
 
-    for name, values in (("prediction", u), ("reference", reference), ("error", np.abs(u - reference))):
+    for name, values in (
+        ("prediction", u),
+        ("reference", reference),
+        ("error", np.abs(u - reference)),
+    ):
         figure, axis = plt.subplots(figsize=(6, 3.2))
         image = axis.pcolormesh(t, x, values.T, shading="auto")
         axis.set_xlabel("t")
@@ -143,7 +151,7 @@ def _save_figures(run, x, t, u, reference, history):
     for key in ("loss", "data", "residual"):
         pairs = [(r["step"], r[key]) for r in history if key in r]
         if pairs:
-            axis.semilogy(*zip(*pairs), label=key)
+            axis.semilogy(*zip(*pairs, strict=True), label=key)
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

@@ -67,7 +67,9 @@ def run(config: Config, run: RunDir | None) -> dict:
                 # Jitter the penalty grid by up to one cell each step, so over training
                 # the slope is penalised on the whole interval, not only on the grid.
                 cell = (HI - LO) / (problem.n_penalty - 1)
-                jitter = cell * jr.uniform(key, batch["slope_points"].shape, minval=-0.5, maxval=0.5)
+                jitter = cell * jr.uniform(
+                    key, batch["slope_points"].shape, minval=-0.5, maxval=0.5
+                )
                 shifted = lambda p: model(p) - problem.slope_margin * p[0]  # noqa: E731
                 terms["monotonicity"] = problem.penalty_weight * monotonicity_penalty(
                     shifted, batch["slope_points"] + jitter
@@ -117,7 +119,9 @@ def _save_figures(run, x, fits, samples, ecdf):
     plt.close(figure)
     figure, axis = plt.subplots(figsize=(6, 3.5))
     for name, (_, history) in fits.items():
-        axis.semilogy([r["step"] for r in history], [r["data"] for r in history], label=f"{name} data")
+        axis.semilogy(
+            [r["step"] for r in history], [r["data"] for r in history], label=f"{name} data"
+        )
     axis.set_xlabel("step")
     axis.legend()
     run.save_figure(figure, "loss_curves")

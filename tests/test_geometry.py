@@ -55,8 +55,12 @@ def test_sobol_integrates_better_than_uniform(getkey):
     # int_[0,1]^2 exp(x + y) = (e - 1)^2; low discrepancy beats i.i.d. points by far.
     exact = (np.e - 1) ** 2
     f = lambda p: jnp.exp(p[:, 0] + p[:, 1])  # noqa: E731
-    sobol_err = [abs(float(jnp.mean(f(unit_points("sobol", getkey(), 1024, 2)))) - exact) for _ in range(8)]
-    uniform_err = [abs(float(jnp.mean(f(unit_points("uniform", getkey(), 1024, 2)))) - exact) for _ in range(8)]
+    sobol_err = [
+        abs(float(jnp.mean(f(unit_points("sobol", getkey(), 1024, 2)))) - exact) for _ in range(8)
+    ]
+    uniform_err = [
+        abs(float(jnp.mean(f(unit_points("uniform", getkey(), 1024, 2)))) - exact) for _ in range(8)
+    ]
     assert np.mean(sobol_err) < 0.2 * np.mean(uniform_err)
     assert np.mean(sobol_err) < 5e-3
 
@@ -88,7 +92,8 @@ def test_rad_concentrates_where_the_residual_is(getkey):
     residual = jnp.where(candidates[:, 0] > 0.8, 1.0, 0.0)
     chosen = rad_select(getkey(), candidates, residual, 500, k=1.0, c=0.0)
     assert bool(jnp.all(chosen[:, 0] > 0.8))
-    # With c = 1 the density is 1 + |r|/mean|r| = 1 + 5 on the hot fifth: 6/(6*0.2+0.8) = 3/5 of the mass.
+    # With c = 1 the density is 1 + |r|/mean|r| = 1 + 5 on the hot fifth,
+    # which then holds 6 * 0.2 / (6 * 0.2 + 0.8) = 3/5 of the mass.
     chosen = rad_select(getkey(), candidates, residual, 20000, k=1.0, c=1.0)
     assert abs(float(jnp.mean(chosen[:, 0] > 0.8)) - 0.6) < 0.02
 
@@ -96,7 +101,7 @@ def test_rad_concentrates_where_the_residual_is(getkey):
 def test_rar_adds_the_worst_points():
     points = jnp.zeros((3, 1))
     candidates = jnp.arange(10.0)[:, None]
-    refined = rar_refine(points, candidates, -jnp.arange(10.0) ** 2, 2)
+    refined = rar_refine(points, candidates, -(jnp.arange(10.0) ** 2), 2)
     assert refined.shape == (5, 1)
     assert set(np.asarray(refined[3:, 0]).tolist()) == {9.0, 8.0}
 

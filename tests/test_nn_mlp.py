@@ -50,8 +50,12 @@ def test_modified_mlp_is_a_convex_gate_of_its_encoders(getkey):
     # With every hidden pre-activation forced to 0 (zero weights and biases), tanh gives
     # z = 0, so each hidden state equals the encoder U exactly.
     net = MLP(2, "scalar", 8, 3, modified=True, key=getkey())
-    zero = lambda layer: eqx.tree_at(lambda d: (d.weight, d.bias), layer, (0 * layer.weight, 0 * layer.bias))  # noqa: E731
-    net = eqx.tree_at(lambda m: m.layers[1:-1], net, tuple(zero(layer) for layer in net.layers[1:-1]))
+    zero = lambda layer: eqx.tree_at(
+        lambda d: (d.weight, d.bias), layer, (0 * layer.weight, 0 * layer.bias)
+    )  # noqa: E731
+    net = eqx.tree_at(
+        lambda m: m.layers[1:-1], net, tuple(zero(layer) for layer in net.layers[1:-1])
+    )
     p = jnp.array([0.2, -0.5])
     gate_u = jnp.tanh(net.gates[0](p))
     # After the first hidden layer, z = tanh(0) = 0 so the state is (1 - 0) U + 0 V = U.

@@ -82,6 +82,7 @@ def test_taylor_mode_agrees_with_nested_forward_mode(x64):
 
 def test_taylor_falls_back_when_jet_lacks_a_rule(x64):
     P = point()
+
     # jnp.prod has no jet rule; the nested-jvp fallback must give the exact derivative.
     def f(p):
         return jnp.prod(jnp.sin(p))
@@ -92,6 +93,7 @@ def test_taylor_falls_back_when_jet_lacks_a_rule(x64):
 
 def test_divergence_of_a_vector_field(x64):
     P = point()
+
     def v(p):
         x, y, _ = p
         return jnp.array([x**2 * y, jnp.sin(x * y)])

@@ -69,7 +69,7 @@ def test_constraint_penalties(x64):
     # Rayleigh quotient of sin(k pi x) on [0, 1] is (k pi)^2 (trapezoid-free midpoint rule).
     mid = ((jnp.arange(4000) + 0.5) / 4000)[:, None]
     for k in (1, 2, 3):
-        rq = rayleigh_quotient(lambda p: jnp.sin(k * jnp.pi * p[0]), mid)
+        rq = rayleigh_quotient(lambda p, k=k: jnp.sin(k * jnp.pi * p[0]), mid)
         assert abs(float(rq) / (k * np.pi) ** 2 - 1) < 1e-6
     # int_0^1 (sqrt(2) sin(pi x))^2 = 1: normalised.
     norm = normalisation_penalty(lambda p: jnp.sqrt(2.0) * jnp.sin(jnp.pi * p[0]), mid, 1.0)

@@ -64,7 +64,12 @@ def test_first_eigenvalue_by_rayleigh_quotient(x64):
         {
             "precision": "float64",
             "problem": {"num_eigenpairs": 1, "quadrature_nodes": 48, "width": 12},
-            "train": {"steps": 200, "lbfgs_steps": 100, **FAST, "optimizer": {"learning_rate": 3e-3}},
+            "train": {
+                "steps": 200,
+                "lbfgs_steps": 100,
+                **FAST,
+                "optimizer": {"learning_rate": 3e-3},
+            },
         },
     )
     # lambda_1 = -pi^2; the Rayleigh quotient is quadratic in the eigenfunction error.

@@ -78,7 +78,7 @@ class Box(AbstractDomain):
 
     def __init__(self, lo, hi):
         lo, hi = _as_tuple(lo, "lo"), _as_tuple(hi, "hi")
-        if len(lo) != len(hi) or any(a >= b for a, b in zip(lo, hi)):
+        if len(lo) != len(hi) or any(a >= b for a, b in zip(lo, hi, strict=True)):
             raise ValueError(
                 f"a box needs lo < hi in every coordinate and equal lengths, got lo={lo}, "
                 f"hi={hi}; e.g. Box((-1.0, 0.0), (1.0, 1.0))."

@@ -141,7 +141,9 @@ class CollocationSampler(AbstractSampler):
         ki, kb, k0 = jax.random.split(key, 3)
         batch = {}
         if self.n_interior:
-            batch["interior"] = self.domain.from_unit(unit_points(self.method, ki, self.n_interior, dim))
+            batch["interior"] = self.domain.from_unit(
+                unit_points(self.method, ki, self.n_interior, dim)
+            )
         if self.n_boundary:
             # Boundary sets are low-dimensional; uniform is fine and keeps any n valid.
             method = "uniform" if self.method == "grid" else self.method
@@ -168,7 +170,9 @@ class CollocationSampler(AbstractSampler):
         if self.resample_until is None:
             return self._draw(key), state
         fresh = state["count"] < self.resample_until
-        batch = jax.tree.map(lambda new, old: jnp.where(fresh, new, old), self._draw(key), state["batch"])
+        batch = jax.tree.map(
+            lambda new, old: jnp.where(fresh, new, old), self._draw(key), state["batch"]
+        )
         return batch, {"count": state["count"] + 1, "batch": batch}
 
 

@@ -20,7 +20,9 @@ def _mean_square(values: Array) -> Array:
     return jnp.mean(jnp.sum(jnp.reshape(values, (values.shape[0], -1)) ** 2, axis=-1))
 
 
-def pointwise(fn: Callable[[Array], Array], points: Float[Array, "n dim"], chunk_size: int | None = None) -> Array:
+def pointwise(
+    fn: Callable[[Array], Array], points: Float[Array, "n dim"], chunk_size: int | None = None
+) -> Array:
     """`fn` over every point; with `chunk_size`, in rematerialised chunks to bound memory.
 
     Chunking runs `jax.lax.map` over blocks of `chunk_size` points, each block under
@@ -63,7 +65,9 @@ def residual_loss(
     return _mean_square(pointwise(lambda p: residual(u, p), points, chunk_size))
 
 
-def dirichlet_loss(u: PointFunction, points: Float[Array, "n dim"], target: Callable[[Array], Array] | Array) -> Float[Array, ""]:
+def dirichlet_loss(
+    u: PointFunction, points: Float[Array, "n dim"], target: Callable[[Array], Array] | Array
+) -> Float[Array, ""]:
     r"""Mean squared mismatch $\frac1n\sum_i |u(p_i) - g(p_i)|^2$ on a boundary.
 
     `target` is a function of one point or an array of values, one per point. The
@@ -125,6 +129,6 @@ def periodic_loss(
     def jumps(p):
         left = taylor(u, p, direction, derivatives) if derivatives else [u(p)]
         right = taylor(u, p + shift, direction, derivatives) if derivatives else [u(p + shift)]
-        return jnp.stack([a - b for a, b in zip(left, right)])
+        return jnp.stack([a - b for a, b in zip(left, right, strict=True)])
 
     return _mean_square(jax.vmap(jumps)(points))

@@ -60,7 +60,7 @@ class FourierFeatures(AbstractEmbedding):
 
 
 class PeriodicEmbedding(AbstractEmbedding):
-    r"""Exact periodicity in chosen coordinates: $x \mapsto [\cos(k\omega x), \sin(k\omega x)]_{k=1..K}$.
+    r"""Exact periodicity: $x \mapsto [\cos(k\omega x), \sin(k\omega x)]_{k=1..K}$.
 
     With $\omega = 2\pi / L$, any network applied after this embedding is exactly
     $L$-periodic in $x$, so periodic boundary conditions hold by construction (a hard
@@ -108,7 +108,7 @@ class PeriodicEmbedding(AbstractEmbedding):
     def __call__(self, p):
         harmonics = jnp.arange(1, self.num_harmonics + 1, dtype=p.dtype)
         features = []
-        for axis, period in zip(self.axes, self.periods):
+        for axis, period in zip(self.axes, self.periods, strict=True):
             phase = (2 * jnp.pi / period) * harmonics * p[axis]
             features += [jnp.cos(phase), jnp.sin(phase)]
         rest = [i for i in range(self.in_size) if i not in self.axes]

@@ -145,7 +145,7 @@ class MLP(eqx.Module):
         keys = jax.random.split(key, len(sizes) + 1)
         self.layers = tuple(
             Dense(a, b, factorise=factorise, key=k)
-            for a, b, k in zip(sizes[:-1], sizes[1:], keys[: len(sizes) - 1])
+            for a, b, k in zip(sizes[:-1], sizes[1:], keys[: len(sizes) - 1], strict=True)
         )
         self.gates = (
             (

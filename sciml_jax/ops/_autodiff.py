@@ -84,7 +84,7 @@ def directional(u: PointFunction, direction: Array) -> PointFunction:
 
 
 def partial(u: PointFunction, *axes: int | str) -> PointFunction:
-    r"""A partial derivative of any order, e.g. $\partial_x u$, $\partial_{xx} u$, $\partial_{xt} u$.
+    r"""A partial derivative of any order: $\partial_x u$, $\partial_{xx} u$, $\partial_{xt} u$.
 
     `partial(u, "x", "x")` is $u_{xx}$; `partial(u, "x", "t")` is $u_{xt}$. Each derivative
     is one forward-mode (`jvp`) pass nested over the previous ones; a run of equal axes

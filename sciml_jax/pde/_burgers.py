@@ -5,7 +5,6 @@ import jax.numpy as jnp
 
 from ..ops import taylor
 from ..ops._autodiff import _unit
-
 from ._base import AbstractPDE
 from ._burgers_exact import burgers_cole_hopf
 

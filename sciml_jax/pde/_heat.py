@@ -39,7 +39,7 @@ class Heat(AbstractPDE):
     def exact(self, p):
         x, t = p[:-1], p[-1]
         total = jnp.zeros((), p.dtype)
-        for k, a in zip(self.modes, self.amplitudes):
+        for k, a in zip(self.modes, self.amplitudes, strict=True):
             k = jnp.asarray(k, p.dtype)
             shape = jnp.prod(jnp.sin(k * jnp.pi * x))
             total = total + a * shape * jnp.exp(-self.diffusivity * jnp.pi**2 * jnp.sum(k**2) * t)
@@ -50,6 +50,3 @@ class Heat(AbstractPDE):
 
     def boundary(self, p):
         return jnp.zeros((), p.dtype)
-
-
-
