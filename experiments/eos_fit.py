@@ -27,7 +27,7 @@ class ProblemConfig:
     volume_span: float = spec(0.1, gt=0.0, lt=0.5, doc="data in V0 (1 +- span)")
     n_penalty: int = spec(256, ge=2)
     penalty_weight: float = spec(1.0, gt=0.0)
-    width: int = spec(16, ge=1)
+    width: int = spec(8, ge=1)
     depth: int = spec(2, ge=1)
 
 
