@@ -87,8 +87,8 @@ class NTKTraceWeighting(AbstractWeighting):
 
     **Arguments:**
 
-    - `pointwise_fn`: `pointwise_fn(params) -> {term: per-point function p -> r(p)}` is
-      too general; here: `pointwise_fn(params, key) -> {term: (n_i,) array}` of residuals.
+    - `pointwise_fn`: `pointwise_fn(params, key) -> {term: (n_i,) array}`, the per-point
+      residuals of every loss term (e.g. on a fixed probe subset of the points).
     - `every`, `momentum`: as in `GradNormWeighting`.
 
     **Reference:** Wang, Yu, Perdikaris, "When and why PINNs fail to train: a neural
