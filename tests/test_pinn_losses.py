@@ -15,7 +15,12 @@ from sciml_jax.losses import (
     residual_loss,
 )
 from sciml_jax.pde import Heat, Helmholtz
-from sciml_jax.train._pinn_weighting import GradNormWeighting, causal_loss, causal_weights
+from sciml_jax.train._pinn_weighting import (
+    GradNormWeighting,
+    NTKTraceWeighting,
+    causal_loss,
+    causal_weights,
+)
 
 
 def test_exact_solutions_have_zero_residual(x64, getkey):
@@ -98,3 +103,17 @@ def test_causal_weights(x64):
     residuals = jnp.sqrt(losses)[:, None] * jnp.ones((3, 4))
     loss, _ = causal_loss(residuals, 2.0)
     assert abs(float(loss) - float(jnp.mean(expected * losses))) < 1e-14
+
+
+def test_ntk_trace_weighting_matches_hand_computed_traces(x64):
+    params = {"w": jnp.array([0.5, -1.0])}
+    x = jnp.array([1.0, 2.0])
+
+    def pointwise(p, key):
+        return {"a": 3.0 * p["w"][0] * x, "b": p["w"][1] * jnp.ones(3)}
+
+    weighting = NTKTraceWeighting(pointwise, every=1, momentum=0.0)
+    weights = weighting.update(weighting.init(("a", "b")), None, params, jax.random.key(0))
+    # tr K_a = mean_i (3 x_i)^2 = 22.5, tr K_b = 1: lambda = 23.5 / tr K.
+    assert abs(float(weights["a"]) - 23.5 / 22.5) < 1e-12
+    assert abs(float(weights["b"]) - 23.5) < 1e-12
