@@ -23,3 +23,8 @@ from ._autoregressive import curriculum_horizon as curriculum_horizon
 from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss
 from ._autoregressive import epoch_protocol as epoch_protocol
 from ._autoregressive import seconds_per_epoch as seconds_per_epoch
+from ._pinn_weighting import FixedWeighting as FixedWeighting
+from ._pinn_weighting import GradNormWeighting as GradNormWeighting
+from ._pinn_weighting import NTKTraceWeighting as NTKTraceWeighting
+from ._pinn_weighting import causal_loss as causal_loss
+from ._pinn_weighting import causal_weights as causal_weights
