@@ -92,23 +92,23 @@ def initial_state(model, loss_fn, optimizer, key, data, sampler, weighting):
     names = term_names(loss_fn, params, static, batch_shape, key)
     weights = unit_weights(names) if weighting is None else weighting.init(names)
     state = dataclasses.replace(probe, opt_state=optimizer.init(params), weights=weights)
-    return unaliased(state), static
+    return owned(state), static
 
 
-def unaliased(tree: PyTree) -> PyTree:
-    """Copy leaves that share a buffer with an earlier leaf (optax states may alias
-    the parameters), since a donated buffer may appear only once in a call."""
-    seen: set[int] = set()
+def owned(tree: PyTree) -> PyTree:
+    """A fresh, strongly typed copy of every array leaf.
 
-    def fresh(leaf):
-        if not isinstance(leaf, jax.Array):
-            return leaf
-        if id(leaf) in seen:
-            return jnp.array(leaf, copy=True)
-        seen.add(id(leaf))
-        return leaf
-
-    return jax.tree.map(fresh, tree)
+    The loop donates the state's buffers, so the state must not share them with the
+    caller's model or with each other (optax states may alias the parameters). Weak types
+    are fixed to the leaf's dtype because optax's L-BFGS returns strongly typed counters
+    after its first update: a weakly typed initial state would compile each chunk twice.
+    """
+    return jax.tree.map(
+        lambda leaf: (
+            jnp.array(leaf, dtype=leaf.dtype, copy=True) if isinstance(leaf, jax.Array) else leaf
+        ),
+        tree,
+    )
 
 
 def _first_bad(metrics: dict[str, np.ndarray], names: tuple[str, ...]) -> tuple[int, str] | None:
@@ -203,8 +203,6 @@ def fit(
     state, static = initial_state(
         model, loss_fn, phases[0].optimizer, key, data, sampler, weighting
     )
-    # The loop donates the state's buffers; copy so the caller's model stays alive.
-    state = jax.tree.map(lambda leaf: jnp.array(leaf, copy=True), state)
     names = tuple(state.weights)
     frozen_params = None
     if frozen is not None:
@@ -254,7 +252,7 @@ def fit(
             if phase_index < loop["phase"] or loop["stopped_early"]:
                 continue
             if phase_index > 0 and not (resumed and phase_index == loop["phase"]):
-                state = unaliased(
+                state = owned(
                     dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
                 )
             loop["phase"] = phase_index
