@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEMO_CONFIG ?= configs/regression.yaml
+DEMO_CONFIG ?= configs/burgers_pinn_demo.yaml
 
 .PHONY: demo test install lint clean
 
