@@ -10,13 +10,13 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
 from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP, PeriodicEmbedding
 from sciml_jax.pde import AllenCahn
-from sciml_jax.train import RunDir, fit
-from sciml_jax.train._pinn_weighting import causal_loss
+from sciml_jax.train import RunDir, causal_loss, fit
 
 DESCRIPTION = "Allen-Cahn u_t = 1e-4 u_xx + 5(u - u^3), periodic, u0 = x^2 cos(pi x), vs ETDRK4"
 
@@ -124,7 +124,7 @@ def run(config: Config, run: RunDir | None) -> dict:
         return jax.vmap(model)(grid).reshape(len(t), len(x))
 
     def evaluate(model):
-        return {"rel_l2": jnp.linalg.norm(predict(model) - reference) / np.linalg.norm(reference)}
+        return {"rel_l2": rel_l2(predict(model), reference)}
 
     start = time.perf_counter()
     result = fit(
@@ -138,7 +138,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     )
     seconds = time.perf_counter() - start
     u = np.asarray(predict(result.model), dtype=np.float64)
-    error = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+    error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
         _save_figures(run, x, t, u, reference, result.history)

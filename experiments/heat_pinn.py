@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
 from sciml_jax.losses import residual_loss
@@ -75,7 +76,7 @@ def run(config: Config, run: RunDir | None) -> dict:
 
     def evaluate(model):
         u = jax.vmap(model)(grid)
-        return {"rel_l2": jnp.linalg.norm(u - reference.ravel()) / np.linalg.norm(reference)}
+        return {"rel_l2": rel_l2(u, reference.ravel())}
 
     start = time.perf_counter()
     result = fit(
@@ -89,7 +90,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     )
     seconds = time.perf_counter() - start
     u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(t), len(x))
-    error = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+    error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
         save_space_time_figures(run, x, t, u, reference, result.history)

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Rectangle
 from sciml_jax.losses import residual_loss
@@ -86,7 +87,7 @@ def run(config: Config, run: RunDir | None) -> dict:
 
     def evaluate(model):
         u = jax.vmap(model)(grid)
-        return {"rel_l2": jnp.linalg.norm(u - reference.ravel()) / np.linalg.norm(reference)}
+        return {"rel_l2": rel_l2(u, reference.ravel())}
 
     start = time.perf_counter()
     result = fit(
@@ -100,7 +101,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     )
     seconds = time.perf_counter() - start
     u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(y), len(x))
-    error = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+    error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, y=y, u=u, reference=reference)
         _save_figures(run, x, y, u, reference, result.history)

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.losses import data_loss, residual_loss
 from sciml_jax.nn import MLP
@@ -125,7 +126,7 @@ def run(config: Config, run: RunDir | None) -> dict:
             reference = np.asarray(
                 burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
             )
-        summary["rel_l2"] = float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+        summary["rel_l2"] = float(rel_l2(u, reference))
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference, observations=points)
         _save_figures(run, x, t, u, reference, result.history)
     return summary
