@@ -17,6 +17,7 @@ from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP, PeriodicEmbedding
 from sciml_jax.pde import AllenCahn
 from sciml_jax.train import RunDir, causal_loss, fit
+from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Allen-Cahn u_t = 1e-4 u_xx + 5(u - u^3), periodic, u0 = x^2 cos(pi x), vs ETDRK4"
 
@@ -141,32 +142,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
-        _save_figures(run, x, t, u, reference, result.history)
+        save_field_comparison(
+            run, u.T, reference.T, t, x, history=result.history, terms=("loss", "rel_l2")
+        )
     return {"rel_l2": error, "wall_time_s": seconds, "steps": int(result.state.step)}
-
-
-def _save_figures(run, x, t, u, reference, history):
-    import matplotlib.pyplot as plt
-
-    for name, values in (
-        ("prediction", u),
-        ("reference", reference),
-        ("error", np.abs(u - reference)),
-    ):
-        figure, axis = plt.subplots(figsize=(6, 3.2))
-        image = axis.pcolormesh(t, x, values.T, shading="auto")
-        axis.set_xlabel("t")
-        axis.set_ylabel("x")
-        axis.set_title(name)
-        figure.colorbar(image, ax=axis)
-        run.save_figure(figure, name)
-        plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for key in ("loss", "rel_l2"):
-        pairs = [(r["step"], r[key]) for r in history if key in r]
-        if pairs:
-            axis.semilogy(*zip(*pairs, strict=True), label=key)
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)

@@ -17,6 +17,7 @@ from sciml_jax.losses import dirichlet_loss, residual_loss
 from sciml_jax.nn import MLP, Ansatz, FourierFeatures
 from sciml_jax.pde import Burgers, burgers_cole_hopf
 from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir, causal_loss, fit
+from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf solution"
 
@@ -222,36 +223,15 @@ def run(config: Config, run: RunDir | None) -> dict:
     }
     if run is not None:
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
-        _save_figures(run, x, t, u, reference, result.history)
-    return summary
-
-
-def _save_figures(run, x, t, u, reference, history):
-    import matplotlib.pyplot as plt
-
-    fields = [("prediction", u), ("reference", reference), ("error", np.abs(u - reference))]
-    for name, values in fields:
-        figure, axis = plt.subplots(figsize=(6, 3.2))
-        image = axis.pcolormesh(
-            t, x, values.T, shading="auto", cmap="viridis" if name == "error" else "RdBu_r"
+        save_field_comparison(
+            run,
+            u.T,
+            reference.T,
+            t,
+            x,
+            history=result.history,
+            terms=("loss", "residual", "initial", "boundary", "rel_l2"),
+            cmap="RdBu_r",
+            error_title="|PINN - Cole-Hopf|",
         )
-        axis.set_xlabel("t")
-        axis.set_ylabel("x")
-        axis.set_title({"error": "|PINN - Cole-Hopf|"}.get(name, name))
-        figure.colorbar(image, ax=axis)
-        run.save_figure(figure, name)
-        plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    steps = [r["step"] for r in history]
-    for key in ("loss", "residual", "initial", "boundary", "rel_l2"):
-        values = [r.get(key) for r in history]
-        if any(v is not None for v in values):
-            axis.semilogy(
-                [s for s, v in zip(steps, values, strict=True) if v is not None],
-                [v for v in values if v is not None],
-                label=key,
-            )
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)
+    return summary

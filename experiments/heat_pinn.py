@@ -16,6 +16,7 @@ from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Heat
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Heat u_t = k u_xx on [0,1] x [0,1], two sine modes, hard IC/BC ansatz, vs exact"
 
@@ -93,34 +94,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
-        save_space_time_figures(run, x, t, u, reference, result.history)
+        save_field_comparison(
+            run, u.T, reference.T, t, x, history=result.history, terms=("loss", "rel_l2")
+        )
     return {"rel_l2": error, "wall_time_s": seconds, "steps": int(result.state.step)}
-
-
-def save_space_time_figures(run, x, t, u, reference, history, terms=("loss", "rel_l2")):
-    """Prediction, reference, error map and loss curves of a space-time field."""
-    import matplotlib.pyplot as plt
-
-    for name, values in (
-        ("prediction", u),
-        ("reference", reference),
-        ("error", np.abs(u - reference)),
-    ):
-        figure, axis = plt.subplots(figsize=(6, 3.2))
-        image = axis.pcolormesh(t, x, values.T, shading="auto")
-        axis.set_xlabel("t")
-        axis.set_ylabel("x")
-        axis.set_title(name)
-        figure.colorbar(image, ax=axis)
-        run.save_figure(figure, name)
-        plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    steps = [r["step"] for r in history]
-    for key in terms:
-        pairs = [(s, r[key]) for s, r in zip(steps, history, strict=True) if key in r]
-        if pairs:
-            axis.semilogy(*zip(*pairs, strict=True), label=key)
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)

@@ -17,6 +17,7 @@ from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP, FourierFeatures
 from sciml_jax.pde import Helmholtz
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = (
     "Helmholtz/Poisson on [-1,1]^2, manufactured sin-sin solution, (1-x^2)(1-y^2) N ansatz"
@@ -104,32 +105,15 @@ def run(config: Config, run: RunDir | None) -> dict:
     error = float(rel_l2(u, reference))
     if run is not None:
         run.save_npz("prediction", x=x, y=y, u=u, reference=reference)
-        _save_figures(run, x, y, u, reference, result.history)
+        save_field_comparison(
+            run,
+            u,
+            reference,
+            x,
+            y,
+            history=result.history,
+            terms=("loss", "rel_l2"),
+            labels=("x", "y"),
+            figsize=(4.5, 3.8),
+        )
     return {"rel_l2": error, "wall_time_s": seconds, "steps": int(result.state.step)}
-
-
-def _save_figures(run, x, y, u, reference, history):
-    import matplotlib.pyplot as plt
-
-    for name, values in (
-        ("prediction", u),
-        ("reference", reference),
-        ("error", np.abs(u - reference)),
-    ):
-        figure, axis = plt.subplots(figsize=(4.5, 3.8))
-        image = axis.pcolormesh(x, y, values, shading="auto")
-        axis.set_xlabel("x")
-        axis.set_ylabel("y")
-        axis.set_title(name)
-        figure.colorbar(image, ax=axis)
-        run.save_figure(figure, name)
-        plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for key in ("loss", "rel_l2"):
-        pairs = [(r["step"], r[key]) for r in history if key in r]
-        if pairs:
-            axis.semilogy(*zip(*pairs, strict=True), label=key)
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)

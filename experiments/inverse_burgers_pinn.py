@@ -15,6 +15,7 @@ from sciml_jax.losses import data_loss, residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Burgers, burgers_cole_hopf
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Inverse Burgers: learn lambda1=1, lambda2=0.01/pi from 2000 (noisy) observations"
 
@@ -128,32 +129,7 @@ def run(config: Config, run: RunDir | None) -> dict:
             )
         summary["rel_l2"] = float(rel_l2(u, reference))
         run.save_npz("prediction", x=x, t=t, u=u, reference=reference, observations=points)
-        _save_figures(run, x, t, u, reference, result.history)
+        save_field_comparison(
+            run, u.T, reference.T, t, x, history=result.history, terms=("loss", "data", "residual")
+        )
     return summary
-
-
-def _save_figures(run, x, t, u, reference, history):
-    import matplotlib.pyplot as plt
-
-    for name, values in (
-        ("prediction", u),
-        ("reference", reference),
-        ("error", np.abs(u - reference)),
-    ):
-        figure, axis = plt.subplots(figsize=(6, 3.2))
-        image = axis.pcolormesh(t, x, values.T, shading="auto")
-        axis.set_xlabel("t")
-        axis.set_ylabel("x")
-        axis.set_title(name)
-        figure.colorbar(image, ax=axis)
-        run.save_figure(figure, name)
-        plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for key in ("loss", "data", "residual"):
-        pairs = [(r["step"], r[key]) for r in history if key in r]
-        if pairs:
-            axis.semilogy(*zip(*pairs, strict=True), label=key)
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)
