@@ -1,5 +1,7 @@
 """Finite-difference heat equation: explicit (forward Euler) and Crank–Nicolson steps."""
 
+import abc
+
 import equinox as eqx
 import jax.numpy as jnp
 
@@ -23,7 +25,49 @@ def _check(num_spatial_dims: int, num_points: int, dt) -> None:
         raise ValueError(f"dt must be > 0, got {dt!r}.")
 
 
-class HeatExplicit(eqx.Module):
+class AbstractHeatFD(eqx.Module):
+    """Grid, boundary and coefficients shared by the finite-difference heat steppers."""
+
+    num_spatial_dims: int = eqx.field(static=True)
+    domain_extent: float = eqx.field(static=True)
+    num_points: int = eqx.field(static=True)
+    boundary: Boundary = eqx.field(static=True)
+    dt: float
+    diffusivity: float
+
+    def __init__(
+        self,
+        num_spatial_dims: int,
+        domain_extent: float,
+        num_points: int,
+        dt: float,
+        *,
+        diffusivity: float = 1.0,
+        boundary: Boundary = "periodic",
+    ):
+        _check(num_spatial_dims, num_points, dt)
+        _check_boundary(boundary)
+        self.num_spatial_dims = num_spatial_dims
+        self.domain_extent = domain_extent
+        self.num_points = num_points
+        self.boundary = boundary
+        self.dt = dt
+        self.diffusivity = diffusivity
+
+    @property
+    def spacing(self) -> float:
+        return fd_spacing(self.domain_extent, self.num_points, self.boundary)
+
+    @property
+    def state_shape(self) -> tuple[int, ...]:
+        return (1,) + (self.num_points,) * self.num_spatial_dims
+
+    @abc.abstractmethod
+    def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
+        raise NotImplementedError
+
+
+class HeatExplicit(AbstractHeatFD):
     """Forward-Euler step of $u_t = \\alpha \\Delta u$ with the second-order FD Laplacian.
 
     $$u^{n+1} = u^n + \\alpha\\, dt\\, \\Delta_h u^n$$
@@ -44,46 +88,12 @@ class HeatExplicit(eqx.Module):
     - `boundary`: `"periodic"` or `"dirichlet"` (homogeneous).
     """
 
-    num_spatial_dims: int = eqx.field(static=True)
-    domain_extent: float = eqx.field(static=True)
-    num_points: int = eqx.field(static=True)
-    boundary: Boundary = eqx.field(static=True)
-    dt: float
-    diffusivity: float
-
-    def __init__(
-        self,
-        num_spatial_dims: int,
-        domain_extent: float,
-        num_points: int,
-        dt: float,
-        *,
-        diffusivity: float = 1.0,
-        boundary: Boundary = "periodic",
-    ):
-        _check(num_spatial_dims, num_points, dt)
-        _check_boundary(boundary)
-        self.num_spatial_dims = num_spatial_dims
-        self.domain_extent = domain_extent
-        self.num_points = num_points
-        self.boundary = boundary
-        self.dt = dt
-        self.diffusivity = diffusivity
-
-    @property
-    def spacing(self) -> float:
-        return fd_spacing(self.domain_extent, self.num_points, self.boundary)
-
-    @property
-    def state_shape(self) -> tuple[int, ...]:
-        return (1,) + (self.num_points,) * self.num_spatial_dims
-
     def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         """One explicit step of one unbatched state `(1, n, ..., n)`."""
         return u + self.diffusivity * self.dt * fd_laplacian(u, self.spacing, self.boundary)
 
 
-class HeatCrankNicolson(eqx.Module):
+class HeatCrankNicolson(AbstractHeatFD):
     """Crank–Nicolson step of $u_t = \\alpha \\Delta u$ with the FD Laplacian.
 
     $$\\left(I - \\tfrac{\\alpha dt}{2} \\Delta_h\\right) u^{n+1}
@@ -96,40 +106,6 @@ class HeatCrankNicolson(eqx.Module):
 
     **Arguments:** as `HeatExplicit`.
     """
-
-    num_spatial_dims: int = eqx.field(static=True)
-    domain_extent: float = eqx.field(static=True)
-    num_points: int = eqx.field(static=True)
-    boundary: Boundary = eqx.field(static=True)
-    dt: float
-    diffusivity: float
-
-    def __init__(
-        self,
-        num_spatial_dims: int,
-        domain_extent: float,
-        num_points: int,
-        dt: float,
-        *,
-        diffusivity: float = 1.0,
-        boundary: Boundary = "periodic",
-    ):
-        _check(num_spatial_dims, num_points, dt)
-        _check_boundary(boundary)
-        self.num_spatial_dims = num_spatial_dims
-        self.domain_extent = domain_extent
-        self.num_points = num_points
-        self.boundary = boundary
-        self.dt = dt
-        self.diffusivity = diffusivity
-
-    @property
-    def spacing(self) -> float:
-        return fd_spacing(self.domain_extent, self.num_points, self.boundary)
-
-    @property
-    def state_shape(self) -> tuple[int, ...]:
-        return (1,) + (self.num_points,) * self.num_spatial_dims
 
     def _eigenvalues(self) -> Array:
         """$\\sum_d \\lambda_{m_d}$ on the grid of the eigenbasis."""
