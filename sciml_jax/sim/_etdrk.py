@@ -10,11 +10,15 @@ $\\varphi$ functions
 
 $$\\varphi_0(z) = e^z, \\quad \\varphi_{k+1}(z) = \\frac{\\varphi_k(z) - 1/k!}{z},$$
 
-which lose all digits to cancellation for small $|z|$ when evaluated directly. Following
-Kassam & Trefethen (2005) we average them over a circle of points around $z$ (Cauchy's
-integral formula with the trapezoidal rule), which is accurate uniformly in $z$.
+which lose all digits to cancellation for small $|z|$ when evaluated directly. For complex
+$z$ (dispersive symbols) we follow Kassam & Trefethen (2005) and average them over a circle
+of points around $z$ (Cauchy's integral formula with the trapezoidal rule), which is
+accurate uniformly in $z$. For real $z$ (diffusive and hyperdiffusive symbols, the common
+case) a Taylor series near 0 and the recurrence elsewhere are as accurate and about 30x
+cheaper, which matters when a stepper is rebuilt per member of a vmapped parameter sweep.
 """
 
+import math
 from collections.abc import Callable
 
 import equinox as eqx
@@ -26,27 +30,39 @@ from .._types import Array
 def phi_functions(
     z: Array, max_order: int, *, num_circle_points: int = 32, circle_radius: float = 1.0
 ) -> list[Array]:
-    """$[\\varphi_0(z), \\dots, \\varphi_{\\text{max\\_order}}(z)]$ by contour integral.
+    """$[\\varphi_0(z), \\dots, \\varphi_{\\text{max\\_order}}(z)]$, accurate for every $z$.
 
+    Complex `z`: by contour integral,
     $\\varphi_k(z) = \\frac{1}{M} \\sum_{j} \\varphi_k(z + r e^{i\\theta_j})$ with
-    $\\theta_j = 2\\pi (j + 1/2) / M$: the half-step offset keeps the contour points off
-    the real axis, so for real $z$ none of them lands on the removable singularity at 0.
+    $\\theta_j = 2\\pi (j + 1/2) / M$ (the half-step offset keeps the contour points off
+    the real axis).
+
+    Real `z`: for $|z| < 1$ the series $\\varphi_k(z) = \\sum_{j \\ge 0} z^j / (j + k)!$
+    (20 terms: truncation below float64 round-off); for $|z| \\ge 1$
+    $\\varphi_1 = \\operatorname{expm1}(z) / z$ and the recurrence, which there loses at
+    most a few ulps. One real `exp` per entry instead of $M$ complex ones.
 
     **Arguments:**
 
     - `z`: real or complex array of arguments (e.g. `L * dt`).
     - `max_order`: highest $\\varphi$ index wanted (0 to 3 for ETDRK4).
-    - `num_circle_points`: $M$; 32 gives float64 round-off for $|z|$ up to $10^8$.
-    - `circle_radius`: $r$.
+    - `num_circle_points`: $M$ (complex `z` only); 32 gives float64 round-off for $|z|$
+      up to $10^8$.
+    - `circle_radius`: $r$ (complex `z` only).
 
     **Returns:**
 
     A list of arrays shaped like `z`; real where `z` is real.
     """
+    z = jnp.asarray(z)
+    if not jnp.iscomplexobj(z):
+        if not jnp.issubdtype(z.dtype, jnp.floating):
+            z = z.astype(jnp.result_type(float))
+        return _phi_functions_real(z, max_order)
     theta = 2 * jnp.pi * (jnp.arange(num_circle_points) + 0.5) / num_circle_points
-    dtype = jnp.result_type(z, 1j)
+    dtype = z.dtype
     roots = (circle_radius * jnp.exp(1j * theta)).astype(dtype)
-    w = jnp.asarray(z, dtype)[..., None] + roots
+    w = z[..., None] + roots
     phis_on_circle = [jnp.exp(w)]
     factorial = 1.0
     for k in range(1, max_order + 1):
@@ -54,9 +70,30 @@ def phi_functions(
         factorial *= k
     phis = [jnp.mean(p, axis=-1) for p in phis_on_circle]
     # The exponential itself needs no contour; evaluating it directly is exact.
-    phis[0] = jnp.exp(jnp.asarray(z, dtype))
-    if not jnp.iscomplexobj(z):
-        phis = [p.real for p in phis]
+    phis[0] = jnp.exp(z)
+    return phis
+
+
+_SERIES_TERMS = 20
+
+
+def _phi_functions_real(z: Array, max_order: int) -> list[Array]:
+    # Both branches are evaluated on safe arguments (0 for the series outside |z| < 1, 1 for
+    # the recurrence inside), so neither produces inf/nan that `where` would pass on to
+    # gradients with respect to z (e.g. a viscosity being inferred).
+    small = jnp.abs(z) < 1
+    z_small = jnp.where(small, z, 0.0)
+    z_large = jnp.where(small, 1.0, z)
+    phis = [jnp.exp(z)]
+    recurrence = jnp.expm1(z_large) / z_large
+    for k in range(1, max_order + 1):
+        if k > 1:
+            recurrence = (recurrence - 1.0 / math.factorial(k - 1)) / z_large
+        # Horner form of sum_j z^j / (j + k)!.
+        series = jnp.full_like(z_small, 1.0 / math.factorial(_SERIES_TERMS + k))
+        for j in range(_SERIES_TERMS - 1, -1, -1):
+            series = series * z_small + 1.0 / math.factorial(j + k)
+        phis.append(jnp.where(small, series, recurrence))
     return phis
 
 
