@@ -22,6 +22,7 @@ class DataConfig:
     num_test: int = spec(100, ge=1)
     resolution: int = spec(85, ge=8)
     solve_points: int = spec(421, ge=8, doc="421 in the paper; (solve-1) % (res-1) == 0")
+    zero_mean: bool = spec(True, doc="psi without its constant mode, as Li et al.'s data")
     seed: int = spec(0, ge=0)
 
 
@@ -51,7 +52,11 @@ class Config(RunConfig):
 def run(config: Config, run) -> dict:
     d, m, p = config.data, config.model, config.protocol
     data = darcy_dataset(
-        d.num_train + d.num_test, resolution=d.resolution, solve_points=d.solve_points, seed=d.seed
+        d.num_train + d.num_test,
+        resolution=d.resolution,
+        solve_points=d.solve_points,
+        zero_mean=d.zero_mean,
+        seed=d.seed,
     )
     a, u = jnp.asarray(data["a"]), jnp.asarray(data["u"])
     a_train, u_train, a_test, u_test = (

@@ -73,6 +73,21 @@ def test_zero_mean_removes_constant_mode(getkey):
     assert np.isfinite(grf.eigenvalues()).all()
 
 
+def test_neumann_zero_mean_field_has_zero_average(getkey):
+    # the Darcy coefficient field (Li et al. drop the constant mode): every cosine mode
+    # 1 <= k < 2(n-1) sums to exactly zero under the trapezoid rule on x_j = j / (n-1)
+    kwargs = dict(tau=3.0, gamma=2.0, boundary="neumann", num_modes=20)
+    weights = np.ones(33)
+    weights[[0, -1]] = 0.5
+    key = getkey()
+    centred = np.asarray(GaussianRandomField(2, 33, zero_mean=True, **kwargs)(key))
+    assert abs(weights @ centred @ weights) / 32**2 < 1e-6 * np.abs(centred).max()
+    # without it the average is the constant mode, of standard deviation 1 / tau^gamma
+    full = np.asarray(jax.vmap(GaussianRandomField(2, 33, **kwargs))(jr.split(key, 400)))
+    averages = np.einsum("i,sij,j->s", weights, full, weights) / 32**2
+    np.testing.assert_allclose(averages.std(), 1 / 9, rtol=0.15)
+
+
 def test_rejects_bad_parameters():
     with pytest.raises(ValueError, match="boundary"):
         GaussianRandomField(1, 32, boundary="dirichlet")

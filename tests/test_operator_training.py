@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig, parse_config
-from sciml_jax.data import antiderivative_dataset
+from sciml_jax.data import antiderivative_dataset, burgers_dataset
 from sciml_jax.nn import DeepONet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,9 +23,25 @@ def _experiment(name):
     return module
 
 
+def test_fno_burgers_data_zero_mean_and_energy_decay(tmp_path):
+    # Li et al.'s generator draws u0 without its constant mode; Burgers conserves the mean.
+    # With zero mean, the energy identity d/dt |u|^2 = -2 nu |u_x|^2 and Poincare's
+    # |u_x| >= 2 pi |u| bound |u(T)| <= exp(-4 pi^2 nu T) |u0| exactly (the old data, with
+    # a random mean of std 1, violated this and made the operator a translation by the mean)
+    data = burgers_dataset(8, resolution=256, solve_points=256, grf_modes=256, cache_dir=tmp_path)
+    a, u = data["a"][:, 0], data["u"][:, 0]
+    scale = np.abs(a).max()
+    assert np.abs(a.mean(-1)).max() < 1e-6 * scale
+    assert np.abs(u.mean(-1)).max() < 1e-6 * scale
+    ratio = np.linalg.norm(u, axis=-1) / np.linalg.norm(a, axis=-1)
+    assert np.all(ratio <= np.exp(-4 * np.pi**2 * 0.1) * (1 + 1e-4))
+
+
 def test_fno_burgers_reduced_learns_and_super_resolves(tmp_path, monkeypatch):
     # 64 training pairs at s = 64, evaluated at 64 and (zero-shot) 256: the error at 256
-    # must stay within 1.5x of the error at the training resolution (issue 5 target)
+    # must stay within 1.5x of the error at the training resolution (issue 5 target).
+    # Measured: 0.0156 / 0.0151 (seeds 0 / 1); without the output normaliser 0.075, with
+    # the old non-zero-mean data 0.041, so the bound 0.03 catches either regression.
     monkeypatch.setenv("SCIML_JAX_DATA", str(tmp_path))
     fno_burgers = _experiment("fno_burgers")
     config = parse_config(
@@ -56,8 +72,8 @@ def test_fno_burgers_reduced_learns_and_super_resolves(tmp_path, monkeypatch):
         },
     )
     summary = fno_burgers.run(config, None)
-    # untrained error is ~1; a linear-in-u0 fit gives ~0.3; the paper's full run 1.6e-3
-    assert summary["test_rel_l2_64"] < 0.1
+    # untrained error is ~1; the paper's full run (1000 pairs, 500 epochs) 1.6e-3
+    assert summary["test_rel_l2_64"] < 0.03
     assert summary["test_rel_l2_256"] < 1.5 * summary["test_rel_l2_64"]
 
 

@@ -25,6 +25,7 @@ def burgers_dataset(
     tau: float = 5.0,
     gamma: float = 2.0,
     grf_modes: int = 1024,
+    zero_mean: bool = True,
     seed: int = 0,
     batch_size: int = 16,
     cache_dir=None,
@@ -47,6 +48,10 @@ def burgers_dataset(
     - `solve_points`, `viscosity`, `final_time`, `dt`: the solve.
     - `sigma`, `tau`, `gamma`: the GRF of the initial condition (``sigma^2 = 625``).
     - `grf_modes`: Fourier modes of the initial condition (at most `solve_points`).
+    - `zero_mean`: drop the constant mode of ``u0``, as Li et al.'s generator does
+      (``GRF1(..., m=0, ...)``). Without it, ``u0`` has a random mean of standard deviation
+      ``sigma / tau^gamma = 1``; Burgers is Galilean invariant, so ``u(., T)`` is then the
+      zero-mean solution translated by ``mean * T``, a far harder operator to learn.
     - `seed`, `batch_size`: randomness and vmapped solves per jitted call.
     - `cache_dir`, `use_cache`: see `cached_dataset`.
 
@@ -68,7 +73,7 @@ def burgers_dataset(
         raise ValueError(f"final_time={final_time} is not a multiple of dt={dt}.")
     recipe = {
         "name": "burgers",
-        "version": 1,
+        "version": 2,
         "num_samples": num_samples,
         "resolution": resolution,
         "solve_points": solve_points,
@@ -79,13 +84,20 @@ def burgers_dataset(
         "tau": tau,
         "gamma": gamma,
         "grf_modes": grf_modes,
+        "zero_mean": zero_mean,
         "seed": seed,
         "dtype": str(jnp.zeros(()).dtype),
     }
     # A fixed mode count makes u0 the same function whatever solve_points is; with 1024
     # modes (|k| < 512) the dropped tail has lambda_512 / lambda_1 ~ 1e-10.
     grf = GaussianRandomField(
-        1, solve_points, sigma=sigma, tau=tau, gamma=gamma, num_modes=grf_modes
+        1,
+        solve_points,
+        sigma=sigma,
+        tau=tau,
+        gamma=gamma,
+        num_modes=grf_modes,
+        zero_mean=zero_mean,
     )
     stepper = Burgers(1, 1.0, solve_points, dt, diffusivity=viscosity, order=4)
     stride = solve_points // resolution
