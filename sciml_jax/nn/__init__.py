@@ -11,6 +11,7 @@ from ._embeddings import PeriodicEmbedding as PeriodicEmbedding
 from ._mlp import MLP as MLP
 from ._mlp import Ansatz as Ansatz
 from ._mlp import Dense as Dense
+from ._pirate import PirateNet as PirateNet
 from ._interop import from_linen as from_linen
 from ._interop import from_nnx as from_nnx
 from ._interop import PureFunctionModel as PureFunctionModel
