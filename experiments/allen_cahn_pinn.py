@@ -14,7 +14,7 @@ from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
 from sciml_jax.losses import residual_loss
-from sciml_jax.nn import MLP, PeriodicEmbedding
+from sciml_jax.nn import MLP, PeriodicEmbedding, PirateNet
 from sciml_jax.pde import AllenCahn
 from sciml_jax.train import RunDir, causal_loss, fit
 from sciml_jax.viz import save_field_comparison
@@ -31,10 +31,17 @@ class ProblemConfig:
     causal_epsilon: float = spec(1.0, ge=0.0, doc="causal weighting strength (0 = off)")
     causal_slabs: int = spec(32, ge=1)
     harmonics: int = spec(4, ge=1, doc="Fourier harmonics of x (exact periodicity)")
+    architecture: Literal["mlp", "pirate"] = spec(
+        "mlp", doc="mlp: MLP (gated if modified); pirate: PirateNet of pirate_blocks blocks"
+    )
     width: int = spec(64, ge=1)
-    depth: int = spec(4, ge=1)
-    modified: bool = True
+    depth: int = spec(4, ge=1, doc="hidden layers of the mlp")
+    modified: bool = spec(True, doc="modified (U/V-gated) MLP; architecture=mlp only")
     factorise: bool = True
+    pirate_blocks: int = spec(2, ge=1, doc="residual blocks (architecture=pirate)")
+    pirate_sigma: float = spec(
+        1.0, gt=0.0, doc="Fourier-feature scale on the periodic features (architecture=pirate)"
+    )
     reference_points: int = spec(512, ge=64, doc="ETDRK4 grid points")
     reference_dt: float = spec(1e-4, gt=0.0)
 
@@ -47,7 +54,7 @@ class Config(RunConfig):
 class AllenCahnAnsatz(eqx.Module):
     """u = u0(x) + t N(cos(k pi x), sin(k pi x), t): exact IC, exactly 2-periodic in x."""
 
-    net: MLP
+    net: eqx.Module
 
     def __call__(self, p):
         x, t = p[0], p[1]
@@ -87,18 +94,31 @@ def run(config: Config, run: RunDir | None) -> dict:
     pde = AllenCahn(diffusivity=problem.diffusivity, reaction=problem.reaction)
     model_key, train_key = jr.split(jr.key(config.seed))
     embedding = PeriodicEmbedding(2, axes=(0,), periods=(2.0,), num_harmonics=problem.harmonics)
-    model = AllenCahnAnsatz(
-        MLP(
+    factorise = (1.0, 0.1) if problem.factorise else None
+    if problem.architecture == "pirate":
+        # Random Fourier features laid on the periodic features keep exact periodicity.
+        net = PirateNet(
+            2,
+            "scalar",
+            problem.width,
+            problem.pirate_blocks,
+            embedding=embedding,
+            fourier_sigma=problem.pirate_sigma,
+            factorise=factorise,
+            key=model_key,
+        )
+    else:
+        net = MLP(
             2,
             "scalar",
             problem.width,
             problem.depth,
             embedding=embedding,
-            factorise=(1.0, 0.1) if problem.factorise else None,
+            factorise=factorise,
             modified=problem.modified,
             key=model_key,
         )
-    )
+    model = AllenCahnAnsatz(net)
     if problem.causal_epsilon > 0 and problem.n_residual % problem.causal_slabs:
         raise ValueError(
             f"problem.n_residual={problem.n_residual} must be a multiple of "
