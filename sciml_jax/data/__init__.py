@@ -11,3 +11,6 @@ from ._ks_dataset import ks_trajectories as ks_trajectories
 from ._darcy_dataset import darcy_dataset as darcy_dataset
 from ._navier_stokes_dataset import li_forcing as li_forcing
 from ._navier_stokes_dataset import navier_stokes_dataset as navier_stokes_dataset
+from ._diffusion_reaction import DiffusionReactionStepper as DiffusionReactionStepper
+from ._diffusion_reaction import diffusion_reaction_dataset as diffusion_reaction_dataset
+from ._diffusion_reaction import solve_diffusion_reaction as solve_diffusion_reaction
