@@ -6,5 +6,6 @@ from ._stability import max_stable_dt as max_stable_dt
 from ._stability import spectral_radius as spectral_radius
 from ._rollout import autoregressive_rollout as autoregressive_rollout
 from ._rollout import blowup_step as blowup_step
+from ._rollout import energy_per_step as energy_per_step
 from ._rollout import geometric_mean_nrmse as geometric_mean_nrmse
 from ._rollout import nrmse_per_step as nrmse_per_step

@@ -1,5 +1,6 @@
 """Rollout metrics for autoregressive emulators: nRMSE per step, its geometric mean over a
-horizon (the APEBench score) and a blow-up check for long rollouts."""
+horizon (the APEBench score), and two long-rollout checks: blow-up, and the energy
+compared with the reference attractor's (which also catches a rollout that decays to rest)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
-__all__ = ["autoregressive_rollout", "nrmse_per_step", "geometric_mean_nrmse", "blowup_step"]
+__all__ = [
+    "autoregressive_rollout",
+    "nrmse_per_step",
+    "geometric_mean_nrmse",
+    "blowup_step",
+    "energy_per_step",
+]
 
 
 def autoregressive_rollout(
@@ -85,3 +92,24 @@ def blowup_step(
     bad = ~jnp.all(jnp.isfinite(trajectory) & (jnp.abs(trajectory) <= bound), axis=axes)
     first = jnp.where(jnp.any(bad), jnp.argmax(bad), trajectory.shape[0])
     return jnp.any(bad), first
+
+
+def energy_per_step(trajectory: Float[Array, "steps ..."]) -> Float[Array, " steps"]:
+    """Mean energy of every state of a rollout.
+
+    $$ E_t = \\frac{1}{|\\Omega_h|} \\sum_{x} u_t(x)^2 $$
+
+    (the mean over channels and grid points). On a chaotic attractor ``E_t`` fluctuates
+    around the attractor's mean energy; a stable emulator's long rollout stays within a
+    modest factor of it, while a blow-up grows without bound and a rollout collapsing to
+    rest (or to a steady state) drops below it.
+
+    **Arguments:** `trajectory` of shape ``(steps, channels, *grid)``.
+
+    **Returns:** ``(steps,)``.
+    """
+    if trajectory.ndim < 2:
+        raise ValueError(
+            f"energy_per_step got shape {trajectory.shape}; expected (steps, channels, *grid)."
+        )
+    return jnp.mean(trajectory**2, axis=tuple(range(1, trajectory.ndim)))

@@ -18,6 +18,7 @@ from ._state import TrainState as TrainState
 from ._step import make_step as make_step
 from ._autoregressive import MinibatchSampler as MinibatchSampler
 from ._autoregressive import ResidualEmulator as ResidualEmulator
+from ._autoregressive import project_modes as project_modes
 from ._autoregressive import TrajectorySampler as TrajectorySampler
 from ._autoregressive import curriculum_horizon as curriculum_horizon
 from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss

@@ -12,6 +12,17 @@ windows ``(u_n, ..., u_{n+K})`` cut from reference trajectories inside the jitte
   last step (the earlier steps just produce a realistic, noisy input distribution).
 - **curriculum**: the unrolled loss with a horizon growing from 1 to K during training
   (the sampler counts steps and hands the current horizon to the loss).
+
+Two stabilisers for long rollouts, both opt-in settings:
+
+- `ResidualEmulator(..., keep_modes=K, zero_mean=True)` projects every predicted state
+  onto the Fourier modes the training data carries (and onto zero spatial mean where the
+  PDE conserves it). A residual emulator ``u + net(u)`` otherwise passes every mode of
+  ``u`` through undamped, and the small errors its pointwise layers make in modes the data
+  never excites add up step after step: nothing in the loss pulls them back.
+- `make_autoregressive_loss(..., noise_std=s)` adds Gaussian noise to the first state of
+  each training window (Sanchez-Gonzalez et al. 2020), so the model learns to pull
+  perturbed states back towards the data instead of trusting its input exactly.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ __all__ = [
     "MinibatchSampler",
     "TrajectorySampler",
     "ResidualEmulator",
+    "project_modes",
     "epoch_protocol",
     "seconds_per_epoch",
     "make_autoregressive_loss",
@@ -173,18 +185,70 @@ class TrajectorySampler(AbstractSampler):
         return {"window": window, "horizon": horizon}, {"count": state["count"] + 1}
 
 
-class ResidualEmulator(eqx.Module):
-    """``u_{n+1} = u_n + scale * net(u_n)``: an emulator that learns the increment.
+def project_modes(
+    u: Float[Array, " channels *grid"], keep_modes: int | None = None, zero_mean: bool = False
+) -> Float[Array, " channels *grid"]:
+    """Orthogonal projection of a periodic field onto its low Fourier modes.
 
-    **Arguments:** `net` (any ``(channels, *grid) -> (channels, *grid)`` model) and
-    `scale` (a fixed factor, e.g. the typical increment size, to start near identity).
+    $$ (P u)^\\wedge_k = \\hat u_k \\;\\text{if}\\; \\max_i |k_i| < K
+    \\;(\\text{and } k \\neq 0 \\text{ if zero\\_mean}), \\quad 0 \\text{ otherwise} $$
+
+    with integer wavenumbers ``k`` on every spatial axis of the grid.
+
+    **Arguments:**
+
+    - `u`: ``(channels, *grid)`` samples on a uniform periodic grid.
+    - `keep_modes`: K, the number of retained wavenumbers per axis (``|k| < K``); None
+      keeps all. Must be at least 1 and at most ``n // 2`` for every axis of size n (a
+      larger K would keep everything and hide a configuration mistake).
+    - `zero_mean`: also remove the ``k = 0`` mode of every channel.
+
+    **Returns:** the projected field, same shape and dtype.
+    """
+    grid = u.shape[1:]
+    if keep_modes is None and not zero_mean:
+        return u
+    if keep_modes is not None and not 1 <= keep_modes <= min(grid) // 2:
+        raise ValueError(
+            f"keep_modes={keep_modes} on a grid of shape {grid}; expected 1 <= keep_modes <= "
+            f"{min(grid) // 2} (half the smallest grid size), or None to keep all modes."
+        )
+    axes = tuple(range(1, u.ndim))
+    spectrum = jnp.fft.rfftn(u, axes=axes)
+    # integer wavenumbers of the rfftn layout: full fftfreq on all axes but the last
+    waves = [jnp.abs(jnp.fft.fftfreq(n, 1.0 / n)) for n in grid[:-1]]
+    waves.append(jnp.fft.rfftfreq(grid[-1], 1.0 / grid[-1]))
+    mesh = jnp.meshgrid(*waves, indexing="ij")
+    keep = jnp.ones(spectrum.shape[1:], bool)
+    if keep_modes is not None:
+        keep = keep & (jnp.max(jnp.stack(mesh), axis=0) < keep_modes)
+    if zero_mean:
+        keep = keep & (sum(mesh) > 0)
+    return jnp.fft.irfftn(spectrum * keep, s=grid, axes=axes).astype(u.dtype)
+
+
+class ResidualEmulator(eqx.Module):
+    """``u_{n+1} = P(u_n + scale * net(u_n))``: an emulator that learns the increment.
+
+    ``P`` is `project_modes` with `keep_modes` and `zero_mean` (the identity by default).
+    Choose `keep_modes` from the spectrum of the training data: keep the wavenumbers that
+    carry energy above round-off, so the projection removes nothing the data contains but
+    stops errors from piling up in modes the model was never trained on. `zero_mean`
+    encodes a conservation law (the spatial mean of Kuramoto-Sivashinsky or Burgers data
+    is invariant, here zero) exactly instead of hoping the network learns it.
+
+    **Arguments:** `net` (any ``(channels, *grid) -> (channels, *grid)`` model), `scale`
+    (a fixed factor, e.g. the typical increment size, to start near identity),
+    `keep_modes` (None or the number of retained wavenumbers per axis), `zero_mean`.
     """
 
     net: Callable
     scale: float = eqx.field(static=True, default=1.0)
+    keep_modes: int | None = eqx.field(static=True, default=None)
+    zero_mean: bool = eqx.field(static=True, default=False)
 
     def __call__(self, u: Float[Array, " channels *grid"]) -> Float[Array, " channels *grid"]:
-        return u + self.scale * self.net(u)
+        return project_modes(u + self.scale * self.net(u), self.keep_modes, self.zero_mean)
 
 
 def _mse(prediction, target):
@@ -200,6 +264,7 @@ def make_autoregressive_loss(
     num_unroll: int = 1,
     *,
     per_step: Literal["mse", "nrmse"] = "mse",
+    noise_std: float = 0.0,
 ) -> Callable[[Callable, PyTree, Key], Array]:
     """The loss ``loss_fn(model, batch, key)`` of an autoregressive training objective.
 
@@ -207,13 +272,16 @@ def make_autoregressive_loss(
 
     with ``w_t = 1/K`` (unrolled), ``w_t = 1/h`` for ``t <= h`` (curriculum, horizon h from
     the batch), ``w_K = 1`` and gradients through the last application only
-    (pushforward), ``K = 1`` (one-step).
+    (pushforward), ``K = 1`` (one-step). With `noise_std` > 0 the rollout starts from
+    ``u^b_0 + noise_std * xi``, ``xi ~ N(0, I)`` fresh at every step, while the targets
+    stay the clean reference: the model is trained to correct perturbed inputs.
 
     **Arguments:**
 
     - `mode`: the objective.
     - `num_unroll`: K (must match the sampler's; 1 for one-step).
     - `per_step`: ``"mse"`` or ``"nrmse"`` (relative L2) as the per-step loss ``l``.
+    - `noise_std`: standard deviation of the input noise, in the units of the data (0: off).
 
     **Returns:** a loss for `fit`, to be used with a `TrajectorySampler`.
 
@@ -232,6 +300,8 @@ def make_autoregressive_loss(
         )
     if per_step not in ("mse", "nrmse"):
         raise ValueError(f"per_step={per_step!r}; expected 'mse' or 'nrmse'.")
+    if not noise_std >= 0.0:
+        raise ValueError(f"noise_std={noise_std}; expected a standard deviation >= 0.")
     step_loss = _mse if per_step == "mse" else _nrmse
     steps = jnp.arange(1, num_unroll + 1)
 
@@ -249,6 +319,11 @@ def make_autoregressive_loss(
             weights = (steps == num_unroll).astype(window.dtype)
         else:
             weights = jnp.ones(num_unroll) / num_unroll
+        if noise_std > 0.0:
+            if key is None:
+                raise ValueError("noise_std > 0 needs a key; fit passes one to the loss.")
+            first = window[:, 0] + noise_std * jr.normal(key, window[:, 0].shape, window.dtype)
+            window = window.at[:, 0].set(first)
 
         def one(states):
             def advance(u, target):
