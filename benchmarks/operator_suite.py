@@ -54,6 +54,13 @@ TASKS = {
         "test MSE <= 9.3e-7",
         "test_mse",
     ),
+    "deeponet_diffusion_reaction": (
+        {"small": "deeponet_diffusion_reaction_small", "full": "deeponet_diffusion_reaction"},
+        [],
+        None,
+        "test MSE of order 1e-5..1e-4 (Lu et al.)",
+        "test_mse",
+    ),
     "fno_burgers_superres": (
         {"small": "fno_burgers_superres", "full": "fno_burgers_superres"},
         [],
@@ -120,8 +127,24 @@ def run_task(name: str, preset: str, extra: list[str]) -> dict:
                 if k.startswith(("one_step", "unrolled", "pushforward", "curriculum"))
             }
         )
+    if name == "emulator_ks":
+        modes = [k[: -len("_gmean_nrmse_100")] for k in summary if k.endswith("_gmean_nrmse_100")]
+        row["projection_floor_nrmse"] = summary["projection_floor_nrmse"]
+        if "one_step" in modes and "unrolled" in modes:
+            row["unrolled_beats_one_step"] = (
+                summary["unrolled_gmean_nrmse_100"] < summary["one_step_gmean_nrmse_100"]
+            )
+        # stable: no blow-up and every rollout's late energy within 4x of the attractor's
+        row["stable_all"] = all(
+            summary[f"{mode}_blowup_fraction"] == 0.0
+            and 0.25 <= summary[f"{mode}_energy_ratio_late_min"]
+            and summary[f"{mode}_energy_ratio_late_max"] <= 4.0
+            for mode in modes
+        )
     if name == "deeponet_antiderivative":
         row["num_train_triples"] = summary["num_train_triples"]
+    if name == "deeponet_diffusion_reaction":
+        row.update({k: summary[k] for k in ("test_rel_l2", "train_mse", "num_train_functions")})
     return row
 
 
