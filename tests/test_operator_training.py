@@ -104,3 +104,31 @@ def test_deeponet_antiderivative_reduced(tmp_path, getkey):
     # paper: 9.3e-7 after full training; here 2000 steps must explain > 99% of the variance
     assert float(mse(result.model, test_batch)) < 1e-2 * variance
     np.testing.assert_array_less(float(mse(result.model, batch)), 1e-2 * variance)
+
+
+def test_epoch_protocol_halves_learning_rate_per_epoch_not_per_step(getkey):
+    # the FNO protocol halves lr every N *epochs*: with 5 steps per epoch and N = 2, the
+    # rate logged after the last step of epoch e is lr * 0.5 ** ((5 e - 1) / 10), counted
+    # across lax.scan chunks and independent of the batch size
+    import equinox as eqx
+    import jax
+
+    from sciml_jax.train import MinibatchSampler, epoch_protocol, fit
+
+    data = {"x": jnp.linspace(0.0, 1.0, 10)[:, None], "y": jnp.zeros((10, 1))}
+    sampler = MinibatchSampler(data, batch_size=2)
+    base = TrainConfig(progress=False, optimizer=OptimizerConfig(name="adamw", learning_rate=1e-3))
+    config = epoch_protocol(
+        base, epochs=6, steps_per_epoch=sampler.steps_per_epoch, halve_every_epochs=2
+    )
+    assert config.steps == 30 and config.chunk_size == 5
+    model = eqx.nn.Linear(1, 1, key=getkey())
+
+    def loss(model, batch, key):
+        return jnp.mean((jax.vmap(model)(batch["x"]) - batch["y"]) ** 2)
+
+    history = fit(model, loss, config, key=getkey(), sampler=sampler).history
+    steps = np.array([record["step"] for record in history])
+    np.testing.assert_array_equal(steps, 5 * np.arange(1, 7))
+    logged = np.array([record["learning_rate"] for record in history])
+    np.testing.assert_allclose(logged, 1e-3 * 0.5 ** ((steps - 1) / 10), rtol=1e-5)
