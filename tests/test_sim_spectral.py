@@ -45,6 +45,23 @@ def test_phi_functions_match_direct_formula_and_small_z_limit(x64):
     np.testing.assert_allclose(phi_functions(zc, 1)[1], (jnp.exp(zc) - 1) / zc, rtol=1e-12)
 
 
+def test_phi_functions_of_real_arguments_match_contour_and_derivative_identity(x64):
+    # Real z takes the series (|z| < 1) / recurrence path; the contour integral on the same
+    # points as complex numbers is an independent evaluation. Points straddle |z| = 1.
+    z = jnp.array([-1e4, -50.0, -1.0001, -0.9999, -1e-3, 0.0, 1e-3, 0.9999, 1.0001, 5.0])
+    real = phi_functions(z, 3)
+    contour = phi_functions(z + 0j, 3)
+    for k in range(4):
+        assert real[k].dtype == jnp.float64
+        np.testing.assert_allclose(real[k], contour[k].real, rtol=1e-12)
+    # d/dz phi_k = phi_k - k phi_{k+1} (termwise from the series), on both branches and at
+    # z = 0: gradients through the branch `where` must be finite and exact.
+    for k in (1, 2):
+        grad = jax.vmap(jax.grad(lambda s, k=k: phi_functions(s, 3)[k]))(z[1:])
+        expected = real[k][1:] - k * real[k + 1][1:]
+        np.testing.assert_allclose(grad, expected, rtol=1e-10, atol=1e-14)
+
+
 def test_burgers_matches_cole_hopf_float64_n1024(x64):
     from sciml_jax.pde import burgers_cole_hopf
 
@@ -300,6 +317,27 @@ def test_stepper_conformance_shift_equivariance(name, getkey):
     shifted = step(jnp.roll(u, 1, axis=axes))
     np.testing.assert_allclose(shifted, jnp.roll(out, 1, axis=axes), atol=1e-5)
     assert float(jnp.max(jnp.abs(out - u))) > 0  # the step does something
+
+
+def test_rollout_on_fourier_coefficients_equals_stepping_physical_states(x64):
+    # `rollout` advances spectral steppers on their Fourier coefficients; that must agree
+    # with calling the stepper on physical states (transform round trip every step) to
+    # round-off for every registered stepper, saved states and final state alike.
+    key = jax.random.key(0)
+    for name in sorted(STEPPERS):
+        stepper = STEPPERS[name]()
+        u0 = 0.5 * jax.random.uniform(key, stepper.state_shape, dtype=jnp.float64)
+        states = [u0]
+        for _ in range(4):
+            states.append(stepper(states[-1]))
+        trajectory = rollout(stepper, u0, 4, save_every=2)
+        np.testing.assert_allclose(trajectory, jnp.stack(states[::2]), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(rollout_final(stepper, u0, 4), states[-1], atol=1e-12)
+    # A float32 state with float64 enabled stays float32 (the coefficients are float64).
+    burgers = STEPPERS["burgers_1d"]()
+    u32 = jnp.sin(make_grid(1, 2 * jnp.pi, 32)).astype(jnp.float32)
+    assert rollout_final(burgers, u32, 3).dtype == jnp.float32
+    assert rollout_final(burgers, u32, 0) is u32
 
 
 def test_kolmogorov_laminar_state_is_steady(x64):

@@ -16,7 +16,8 @@ class AbstractSpectralStepper(eqx.Module):
     Subclasses state one PDE by two template hooks:
 
     - `linear_symbol()`: the Fourier symbol of the linear operator $\\mathcal{L}$ (the
-      stiff part, integrated exactly by ETDRK);
+      stiff part, integrated exactly by ETDRK); it must map real fields to real fields,
+      so odd derivatives use `self.derivative` (Nyquist mode zeroed), not `1j * k`;
     - `nonlinear(u_hat)`: $\\widehat{\\mathcal{N}(u)}$ from $\\hat u$ (explicit part).
 
     and call `self._setup(...)` at the end of their `__init__`. `__call__` advances one
@@ -112,11 +113,15 @@ class AbstractSpectralStepper(eqx.Module):
 
         The state at $t + dt$, same shape.
         """
-        if u.shape != self.state_shape:
+        self.check_state(u)
+        return self.to_physical(self.step_fourier(self.to_fourier(u))).astype(u.dtype)
+
+    def check_state(self, u: Array) -> None:
+        """Raise a `ValueError` naming the fix unless `u` is one unbatched state."""
+        if jnp.shape(u) != self.state_shape:
             raise ValueError(
                 f"{type(self).__name__} advances one unbatched state of shape "
-                f"{self.state_shape} (channels first), got {u.shape}; "
+                f"{self.state_shape} (channels first), got {jnp.shape(u)}; "
                 "use jax.vmap(stepper) for a batch and add a leading channel axis "
                 "(u[None]) to a bare field."
             )
-        return self.to_physical(self.step_fourier(self.to_fourier(u))).astype(u.dtype)
