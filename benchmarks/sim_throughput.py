@@ -3,15 +3,32 @@
 Prints one JSON line per row. Where exponax 0.2.0 is installed (the `bench` extra) the
 same PDE, resolution, ETDRK order, dealiasing and dtype run through the same `lax.scan`
 harness in the same process, and the row carries `ratio_vs_exponax` (ours / theirs,
-> 1 means we are faster). Timings are the best of `--repeats` runs after a warm-up call,
-so compilation is excluded.
+> 1 means we are faster). Two harnesses, both applied alike to both libraries:
+
+- `physical`: `stepper(u)` per step, i.e. one forward and one inverse FFT around every
+  step (the interface every stepper has);
+- `fourier`: `stepper.step_fourier(u_hat)` per step between one `rfftn` and one `irfftn`
+  (both libraries have it; our `rollout`/`rollout_final` use it automatically).
+
+Timing: the variants compared in a row are compiled and warmed up, then run in turns,
+the order alternating every repeat, so that a change in machine load hits them alike.
+A row reports medians over `--repeats` of the wall-clock time and of the process CPU time
+(all threads; less distorted than wall time on a busy shared machine, but blind to
+multi-core speed-ups), with the 1-minute load average when the row started.
 
     python benchmarks/sim_throughput.py [--repeats 5] [--quick] [--only ks,burgers,ns,sweep,darcy]
+
+The sweep rows use every visible device; for the sharded sweep on a CPU run
+
+    XLA_FLAGS=--xla_force_host_platform_device_count=4 \\
+        python benchmarks/sim_throughput.py --only sweep
 """
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import time
 
 import jax
@@ -28,26 +45,46 @@ from sciml_jax.sim import (
 )
 
 
-def best_time(fn, *args, repeats: int) -> float:
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - start)
-    return min(times)
+def interleaved(cases: dict, repeats: int) -> dict[str, dict[str, float]]:
+    """Median wall and CPU seconds of each `name: (fn, arg)`, the cases run in turns."""
+    for fn, arg in cases.values():
+        jax.block_until_ready(fn(arg))  # compile and warm up
+    names = list(cases)
+    samples = {name: {"wall": [], "cpu": []} for name in names}
+    for repeat in range(repeats):
+        for name in names if repeat % 2 == 0 else names[::-1]:
+            fn, arg = cases[name]
+            wall, cpu = time.perf_counter(), time.process_time()
+            jax.block_until_ready(fn(arg))
+            samples[name]["wall"].append(time.perf_counter() - wall)
+            samples[name]["cpu"].append(time.process_time() - cpu)
+    return {
+        name: {kind: statistics.median(values) for kind, values in sample.items()}
+        for name, sample in samples.items()
+    }
 
 
-def steps_per_second(stepper, u0, num_steps: int, batch: int | None, repeats: int) -> float:
-    """Steps/s of one trajectory (or of the vmapped batch, counting batch-steps)."""
-    run = lambda u: rollout_final(stepper, u, num_steps)
-    if batch is not None:
-        run = jax.vmap(run)
-        u0 = jnp.broadcast_to(u0, (batch,) + u0.shape) * (
-            1 + 0.01 * jnp.arange(batch).reshape((batch,) + (1,) * u0.ndim)
-        )
-    seconds = best_time(jax.jit(run), u0, repeats=repeats)
-    return num_steps * (batch or 1) / seconds
+def harness(stepper, num_steps: int, kind: str, num_spatial_dims: int):
+    """`u0 -> u_num_steps` by `lax.scan`, the same code for any library's stepper."""
+    if kind == "physical":
+        return lambda u: jax.lax.scan(lambda v, _: (stepper(v), None), u, None, length=num_steps)[0]
+    axes = tuple(range(-num_spatial_dims, 0))
+
+    def run(u):
+        u_hat = jnp.fft.rfftn(u, axes=axes)
+        u_hat = jax.lax.scan(
+            lambda v, _: (stepper.step_fourier(v), None), u_hat, None, length=num_steps
+        )[0]
+        return jnp.fft.irfftn(u_hat, s=u.shape[-num_spatial_dims:], axes=axes)
+
+    return run
+
+
+def batched_input(u0, batch: int | None):
+    if batch is None:
+        return u0
+    scale = 1 + 0.01 * jnp.arange(batch).reshape((batch,) + (1,) * u0.ndim)
+    return jnp.broadcast_to(u0, (batch,) + u0.shape) * scale
 
 
 def exponax_module():
@@ -65,31 +102,47 @@ def emit(row: dict) -> None:
     print(json.dumps(row), flush=True)
 
 
+def compare_row(row, ours, theirs, u0, num_steps, batch, num_spatial_dims, args):
+    """Steps/s (batch-steps for a batch) of ours vs exponax in both harnesses."""
+    for kind in ("physical", "fourier"):
+        load = os.getloadavg()[0]
+        cases = {}
+        for name, stepper in (("ours", ours), ("exponax", theirs)):
+            if stepper is None:
+                continue
+            run = harness(stepper, num_steps, kind, num_spatial_dims)
+            run = jax.jit(run if batch is None else jax.vmap(run))
+            cases[name] = (run, batched_input(u0, batch))
+        times = interleaved(cases, args.repeats)
+        work = num_steps * (batch or 1)
+        out = dict(row, harness=kind, batch=batch or 1, dtype=str(u0.dtype), load_1min=load)
+        out["steps_per_s"] = work / times["ours"]["wall"]
+        out["steps_per_s_cpu"] = work / times["ours"]["cpu"]
+        if "exponax" in times:
+            out["exponax_steps_per_s"] = work / times["exponax"]["wall"]
+            out["exponax_steps_per_s_cpu"] = work / times["exponax"]["cpu"]
+            out["ratio_vs_exponax"] = times["exponax"]["wall"] / times["ours"]["wall"]
+            out["ratio_vs_exponax_cpu"] = times["exponax"]["cpu"] / times["ours"]["cpu"]
+        emit(out)
+
+
 def ks_rows(args, exponax):
-    for (n,) in [(256,), (1024,)]:
+    for n in (256, 1024):
         length, dt = 60.0, 0.1
         x = make_grid(1, length, n)
         u0 = jnp.sin(2 * jnp.pi * x / length) + 0.2 * jnp.cos(6 * jnp.pi * x / length)
         ours = KuramotoSivashinsky(1, length, n, dt, form="combustion", order=2)
+        theirs = None
+        if exponax is not None:
+            theirs = exponax.stepper.KuramotoSivashinsky(1, length, n, dt, order=2)
         steps = 2_000 if args.quick else 10_000
         for batch in (None, 64):
             row = {
                 "benchmark": "ks_steps_per_s",
                 "pde": "Kuramoto-Sivashinsky (combustion form), ETDRK2, 2/3 dealiasing",
                 "num_points": n,
-                "batch": batch or 1,
-                "dtype": str(u0.dtype),
-                "steps_per_s": steps_per_second(
-                    ours, u0, steps // (8 if batch else 1), batch, args.repeats
-                ),
             }
-            if exponax is not None:
-                theirs = exponax.stepper.KuramotoSivashinsky(1, length, n, dt, order=2)
-                row["exponax_steps_per_s"] = steps_per_second(
-                    theirs, u0, steps // (8 if batch else 1), batch, args.repeats
-                )
-                row["ratio_vs_exponax"] = row["steps_per_s"] / row["exponax_steps_per_s"]
-            emit(row)
+            compare_row(row, ours, theirs, u0, steps // (8 if batch else 1), batch, 1, args)
 
 
 def burgers_rows(args, exponax):
@@ -97,20 +150,15 @@ def burgers_rows(args, exponax):
     x = make_grid(1, length, n, origin=-1.0)
     u0 = -jnp.sin(jnp.pi * x)
     ours = Burgers(1, length, n, dt, diffusivity=nu, order=2)
-    steps = 2_000 if args.quick else 10_000
+    theirs = None
+    if exponax is not None:
+        theirs = exponax.stepper.Burgers(1, length, n, dt, diffusivity=nu, order=2)
     row = {
         "benchmark": "burgers_steps_per_s",
         "pde": "viscous Burgers (conservative), ETDRK2, 2/3 dealiasing",
         "num_points": n,
-        "batch": 1,
-        "dtype": str(u0.dtype),
-        "steps_per_s": steps_per_second(ours, u0, steps, None, args.repeats),
     }
-    if exponax is not None:
-        theirs = exponax.stepper.Burgers(1, length, n, dt, diffusivity=nu, order=2)
-        row["exponax_steps_per_s"] = steps_per_second(theirs, u0, steps, None, args.repeats)
-        row["ratio_vs_exponax"] = row["steps_per_s"] / row["exponax_steps_per_s"]
-    emit(row)
+    compare_row(row, ours, theirs, u0, 2_000 if args.quick else 10_000, None, 1, args)
 
 
 def ns_rows(args, exponax):
@@ -118,33 +166,26 @@ def ns_rows(args, exponax):
     x, y = make_grid(2, length, n)
     omega0 = (jnp.sin(2 * jnp.pi * x) * jnp.cos(4 * jnp.pi * y) + jnp.cos(2 * jnp.pi * y))[None]
     ours = NavierStokesVorticity(length, n, dt, diffusivity=nu, order=2)
+    theirs = None
+    if exponax is not None:
+        theirs = exponax.stepper.NavierStokesVorticity(2, length, n, dt, diffusivity=nu, order=2)
     for batch in (None, 64):
         steps = (50 if batch else 500) // (5 if args.quick else 1)
         row = {
             "benchmark": "ns2d_steps_per_s",
             "pde": "2D Navier-Stokes vorticity, ETDRK2, 2/3 dealiasing, unforced",
             "num_points": f"{n}x{n}",
-            "batch": batch or 1,
-            "dtype": str(omega0.dtype),
-            "steps_per_s": steps_per_second(ours, omega0, steps, batch, args.repeats),
         }
-        if exponax is not None:
-            theirs = exponax.stepper.NavierStokesVorticity(
-                2, length, n, dt, diffusivity=nu, order=2
-            )
-            row["exponax_steps_per_s"] = steps_per_second(
-                theirs, omega0, steps, batch, args.repeats
-            )
-            row["ratio_vs_exponax"] = row["steps_per_s"] / row["exponax_steps_per_s"]
-        emit(row)
+        compare_row(row, ours, theirs, omega0, steps, batch, 2, args)
 
 
 def sweep_rows(args):
     """A vmapped (and, with several devices, sharded) sweep vs a Python loop of solves.
 
-    Two sizes: the speed-up of vmap over a loop of the same jitted solve is the per-call
-    overhead it removes plus the better use of wide ops, so it is large when one solve is
-    small and shrinks as one solve's own FFT work grows.
+    The loop calls the same jitted solve (a traced viscosity, so one compilation) once per
+    viscosity. The speed-up of vmap over it is the per-call and per-op overhead it removes
+    plus better use of wide ops, so it is large when one solve is small and shrinks as one
+    solve's own FFT work grows.
     """
     count = 64 if args.quick else 256
     for n, steps in ((256, 200), (64, 50)):
@@ -164,19 +205,80 @@ def sweep_rows(args):
         def loop(values, single=single):
             return [single(v) for v in values]
 
-        swept = best_time(swept_run, viscosities, repeats=args.repeats)
-        looped = best_time(loop, list(viscosities), repeats=max(1, args.repeats // 2))
+        load = os.getloadavg()[0]
+        times = interleaved(
+            {"vmapped": (swept_run, viscosities), "loop": (loop, list(viscosities))},
+            args.repeats,
+        )
+        swept, looped = times["vmapped"], times["loop"]
         emit(
             {
                 "benchmark": "viscosity_sweep",
-                "pde": f"Burgers N={n}, {steps} ETDRK2 steps per viscosity",
+                "pde": f"Burgers N={n}, {steps} ETDRK2 steps per viscosity (rollout_final)",
                 "num_viscosities": count,
-                "vmapped_seconds": swept,
-                "python_loop_seconds": looped,
-                "speedup_vmapped_over_loop": looped / swept,
+                "vmapped_seconds": swept["wall"],
+                "python_loop_seconds": looped["wall"],
+                "speedup_vmapped_over_loop": looped["wall"] / swept["wall"],
+                "vmapped_cpu_seconds": swept["cpu"],
+                "python_loop_cpu_seconds": looped["cpu"],
+                "speedup_vmapped_over_loop_cpu": looped["cpu"] / swept["cpu"],
                 "target_speedup": 20.0,
+                "load_1min": load,
             }
         )
+    sweep_step_costs(args, count)
+
+
+def sweep_step_costs(args, count: int):
+    """Why the sweep speed-up saturates: per-step cost of one solve vs one batch member.
+
+    An ETDRK2 Burgers step on Fourier coefficients is 4 FFTs (2 per nonlinear evaluation)
+    plus a few elementwise passes. Timing the 4 FFTs alone, unbatched and batched, bounds
+    the speed-up any batching of this solver can give on this machine: the batched step
+    cannot cost less per member than its FFTs do.
+    """
+    n, steps = 256, 200
+    length, dt = 2 * jnp.pi, 1e-2
+    u0 = jnp.sin(make_grid(1, length, n)) + 0.5
+    viscosities = jnp.geomspace(0.01, 0.5, count)
+
+    def solve(nu):
+        return rollout_final(Burgers(1, length, n, dt, diffusivity=nu), u0, steps)
+
+    def ffts(u_hat):
+        def four(v, _):
+            v = jnp.fft.rfft(jnp.fft.irfft(v, n=n))
+            return jnp.fft.rfft(jnp.fft.irfft(v, n=n)), None
+
+        return jax.lax.scan(four, u_hat, None, length=steps)[0]
+
+    spectrum = jnp.fft.rfft(u0)
+    load = os.getloadavg()[0]
+    times = interleaved(
+        {
+            "solve": (jax.jit(solve), viscosities[0]),
+            "solve_batched": (jax.jit(jax.vmap(solve)), viscosities),
+            "ffts": (jax.jit(ffts), spectrum),
+            "ffts_batched": (jax.jit(jax.vmap(ffts)), jnp.broadcast_to(spectrum, (count, 1, 129))),
+        },
+        args.repeats,
+    )
+    per_step = {}
+    for name, time_ in times.items():
+        members = count if name.endswith("batched") else 1
+        for kind in ("wall", "cpu"):
+            per_step[f"{name}_{kind}_us_per_member_step"] = time_[kind] / steps / members * 1e6
+    emit(
+        {
+            "benchmark": "sweep_step_costs",
+            "pde": f"Burgers N={n}, ETDRK2 on Fourier coefficients; 4 FFTs per step",
+            "batch": count,
+            **per_step,
+            "bound_speedup_cpu": per_step["solve_cpu_us_per_member_step"]
+            / per_step["ffts_batched_cpu_us_per_member_step"],
+            "load_1min": load,
+        }
+    )
 
 
 def darcy_rows(args):
@@ -196,11 +298,11 @@ def darcy_row(args):
     smooth = jnp.sin(3 * jnp.pi * x) * jnp.cos(2 * jnp.pi * y) + 0.3 * jnp.cos(5 * jnp.pi * x * y)
     a = jnp.where(smooth >= 0, 12.0, 3.0)
     f = jnp.ones_like(a)
-    solve = jax.jit(solver)
-    seconds = best_time(solve, a, f, repeats=args.repeats)
+    solve = jax.jit(lambda a: solver(a, f))
     gradient = jax.jit(jax.grad(lambda a: jnp.mean(solver(a, f) ** 2)))
-    grad_seconds = best_time(gradient, a, repeats=args.repeats)
-    u = solve(a, f)
+    load = os.getloadavg()[0]
+    times = interleaved({"solve": (solve, a), "gradient": (gradient, a)}, args.repeats)
+    u = solve(a)
     residual = solver.residual(a, u, f)
     emit(
         {
@@ -208,10 +310,11 @@ def darcy_row(args):
             "grid": f"{n}x{n}",
             "solver": "Jacobi-preconditioned CG, rtol 1e-6",
             "dtype": str(a.dtype),
-            "solve_seconds": seconds,
-            "gradient_seconds_implicit": grad_seconds,
+            "solve_seconds": times["solve"]["wall"],
+            "gradient_seconds_implicit": times["gradient"]["wall"],
             "cg_iterations": int(solver.iterations(a, f)),
             "relative_residual": float(jnp.linalg.norm(residual) / jnp.linalg.norm(f[1:-1, 1:-1])),
+            "load_1min": load,
         }
     )
 
