@@ -74,6 +74,9 @@ def sweep(
     else:
         sharding = None
     outputs = _compiled(fn, batch_size, sharding)(params)
+    if padded == size:
+        # No padding to trim: slicing would only add an eager copy of every output.
+        return outputs
     return jax.tree.map(lambda leaf: leaf[:size], outputs)
 
 
