@@ -13,7 +13,7 @@ import numpy as np
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
-from sciml_jax.losses import dirichlet_loss, residual_loss
+from sciml_jax.losses import dirichlet_loss, pointwise, residual_loss
 from sciml_jax.nn import MLP, Ansatz, FourierFeatures
 from sciml_jax.pde import Burgers, burgers_cole_hopf
 from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir, causal_loss, fit
@@ -52,6 +52,11 @@ class ProblemConfig:
     boundary_weight: float = spec(1.0, gt=0.0)
     causal_epsilon: float = spec(0.0, ge=0.0, doc="causal weighting strength (0 = off)")
     causal_slabs: int = spec(16, ge=1)
+    vectorize: bool = spec(
+        True,
+        doc="evaluate all collocation points at once as columns (same numbers as vmap, "
+        "several times faster on CPU)",
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,8 @@ class _OddInX(eqx.Module):
     net: MLP
 
     def __call__(self, p):
-        return 0.5 * (self.net(p) - self.net(p * jnp.array([-1.0, 1.0], p.dtype)))
+        # `.at[0]` reflects x for one point (2,) and for points as columns (2, n) alike.
+        return 0.5 * (self.net(p) - self.net(p.at[0].multiply(-1)))
 
 
 def reference_grid():
@@ -132,15 +138,25 @@ def make_loss(config: ProblemConfig):
             points = batch["interior"]
             order = jnp.argsort(points[:, 1])
             slabs = points[order].reshape(config.causal_slabs, -1, 2)
-            residuals = jax.vmap(jax.vmap(lambda p: pde.residual(model, p)))(slabs)
+            residuals = jax.vmap(
+                lambda slab: pointwise(
+                    lambda p: pde.residual(model, p), slab, vectorize=config.vectorize
+                )
+            )(slabs)
             residual, _ = causal_loss(residuals, config.causal_epsilon)
         else:
-            residual = residual_loss(pde.residual, model, batch["interior"])
+            residual = residual_loss(
+                pde.residual, model, batch["interior"], vectorize=config.vectorize
+            )
         terms = {"residual": residual}
         if "initial" in batch:
-            terms["initial"] = dirichlet_loss(model, batch["initial"], pde.initial)
+            terms["initial"] = dirichlet_loss(
+                model, batch["initial"], pde.initial, vectorize=config.vectorize
+            )
         if "boundary" in batch:
-            terms["boundary"] = dirichlet_loss(model, batch["boundary"], pde.boundary)
+            terms["boundary"] = dirichlet_loss(
+                model, batch["boundary"], pde.boundary, vectorize=config.vectorize
+            )
         return terms
 
     return loss_fn

@@ -11,6 +11,9 @@ from jaxtyping import Array, Float, PRNGKeyArray
 class AbstractEmbedding(eqx.Module):
     """Maps one point `p` of shape `(in_size,)` to features of shape `(out_size,)`.
 
+    Points may also come as columns, `(in_size, n)` giving `(out_size, n)`, the layout
+    of `residual_loss(..., vectorize=True)`.
+
     Embeddings hold no trainable parameters: their arrays pass through
     `jax.lax.stop_gradient`, so optimisers leave them unchanged.
     """
@@ -55,7 +58,7 @@ class FourierFeatures(AbstractEmbedding):
         self.out_size = 2 * num_features
 
     def __call__(self, p):
-        projected = jax.lax.stop_gradient(self.frequencies) @ p
+        projected = jnp.tensordot(jax.lax.stop_gradient(self.frequencies), p, axes=1)
         return jnp.concatenate([jnp.cos(projected), jnp.sin(projected)])
 
 
@@ -107,6 +110,7 @@ class PeriodicEmbedding(AbstractEmbedding):
 
     def __call__(self, p):
         harmonics = jnp.arange(1, self.num_harmonics + 1, dtype=p.dtype)
+        harmonics = harmonics.reshape((-1,) + (1,) * (p.ndim - 1))  # points as columns
         features = []
         for axis, period in zip(self.axes, self.periods, strict=True):
             phase = (2 * jnp.pi / period) * harmonics * p[axis]

@@ -68,11 +68,18 @@ class Dense(eqx.Module):
             self.log_scale = log_scale
             self.weight = weight / jnp.exp(log_scale)[:, None]
 
-    def __call__(self, x: Float[Array, " in_size"]) -> Float[Array, " out_size"]:
+    def __call__(self, x: Float[Array, "in_size *batch"]) -> Float[Array, "out_size *batch"]:
         weight = self.weight
         if self.log_scale is not None:
             weight = jnp.exp(self.log_scale)[:, None] * weight
-        return weight @ x + self.bias
+        # Trailing batch axes (points as columns) keep the long axis contiguous: on CPU
+        # `W @ X` with X of shape (in, n) is several times faster than vmapped `W @ x`.
+        return jnp.tensordot(weight, x, axes=1) + _as_column(self.bias, x.ndim)
+
+
+def _as_column(vector: Array, ndim: int) -> Array:
+    """Reshape `(k,)` to `(k, 1, ..., 1)` so it broadcasts over `ndim - 1` trailing axes."""
+    return vector.reshape(vector.shape + (1,) * (ndim - 1))
 
 
 class MLP(eqx.Module):
@@ -95,7 +102,9 @@ class MLP(eqx.Module):
     - `key`: a `jax.random` key.
 
     **Returns (when called on one point):** shape `()` if `out_size="scalar"`, else
-    `(out_size,)`.
+    `(out_size,)`. A point may carry trailing batch axes, `p` of shape `(in_size, n)`
+    (points as columns), giving `(n,)` or `(out_size, n)`: one call then evaluates all
+    points feature-major, which is what `residual_loss(..., vectorize=True)` uses.
 
     **Example:**
 

@@ -39,7 +39,7 @@ class Burgers(AbstractPDE):
 
     def boundary(self, p):
         """$u(\\pm 1, t) = 0$."""
-        return jnp.zeros((), p.dtype)
+        return jnp.zeros_like(p[0])
 
     def exact(self, p):
         """The Cole–Hopf solution (valid for the sine initial condition, `convection=1`)."""

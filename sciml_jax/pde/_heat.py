@@ -33,15 +33,16 @@ class Heat(AbstractPDE):
             )
 
     def residual(self, u, p):
-        space = tuple(range(p.shape[-1] - 1))
+        space = tuple(range(p.shape[0] - 1))
         return partial(u, "t")(p) - self.diffusivity * laplacian(u, axes=space)(p)
 
     def exact(self, p):
         x, t = p[:-1], p[-1]
-        total = jnp.zeros((), p.dtype)
+        total = jnp.zeros_like(p[0])
         for k, a in zip(self.modes, self.amplitudes, strict=True):
             k = jnp.asarray(k, p.dtype)
-            shape = jnp.prod(jnp.sin(k * jnp.pi * x))
+            column = k.reshape(k.shape + (1,) * (x.ndim - 1))  # points may be columns
+            shape = jnp.prod(jnp.sin(column * jnp.pi * x), axis=0)
             total = total + a * shape * jnp.exp(-self.diffusivity * jnp.pi**2 * jnp.sum(k**2) * t)
         return total
 
@@ -49,4 +50,4 @@ class Heat(AbstractPDE):
         return self.exact(p.at[-1].set(0.0))
 
     def boundary(self, p):
-        return jnp.zeros((), p.dtype)
+        return jnp.zeros_like(p[0])

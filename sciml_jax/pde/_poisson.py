@@ -33,7 +33,7 @@ class Helmholtz(AbstractPDE):
         return laplacian(u)(p) + self.wavenumber**2 * u(p) - self.forcing(p)
 
     def boundary(self, p):
-        return jnp.zeros((), p.dtype)
+        return jnp.zeros_like(p[0])
 
 
 def Poisson(a1: int = 1, a2: int = 1) -> Helmholtz:
