@@ -175,9 +175,7 @@ def run(config: Config, run) -> dict:
             sampler=sampler,
             run=None if run is None or len(o.modes) > 1 else run,
         )
-        scores = evaluate_emulator(
-            result.model, test, d.stability_steps, bound, attractor_energy
-        )
+        scores = evaluate_emulator(result.model, test, d.stability_steps, bound, attractor_energy)
         curves[mode] = scores.pop("curve")
         summary.update({f"{mode}_{k}": v for k, v in scores.items()})
         starts = [0] + [r["step"] for r in result.history[:-1]]
