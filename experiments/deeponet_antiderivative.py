@@ -19,8 +19,11 @@ DESCRIPTION = "DeepONet antiderivative, m=100 sensors, 10k train triples; paper 
 class DataConfig:
     num_train_functions: int = spec(100, ge=1, doc="x num_points triples (100 x 100 = 10k)")
     num_test_functions: int = spec(1000, ge=1)
+    num_test_points: int = spec(100, ge=2, doc="shared grid of query points of the test set")
     num_sensors: int = spec(100, ge=2)
-    num_points: int = spec(100, ge=2)
+    num_points: int = spec(
+        100, ge=1, doc="query points per training function (>= 2 for the grid layout)"
+    )
     length_scale: float = spec(0.2, gt=0.0)
     query: str = spec(
         "grid",
@@ -60,7 +63,7 @@ def run(config: Config, run) -> dict:
     test = antiderivative_dataset(
         d.num_test_functions,
         num_sensors=d.num_sensors,
-        num_points=d.num_points,
+        num_points=d.num_test_points,
         length_scale=d.length_scale,
         seed=d.seed + 1_000_003,
     )
