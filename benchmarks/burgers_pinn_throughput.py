@@ -2,9 +2,10 @@
 
 The setup of the DeepXDE Burgers example: a 3x20 tanh MLP, 2540 residual points,
 80 boundary + 160 initial points, Adam at lr 1e-3, float32. Prints one JSON line per
-variant: how derivatives are taken (Taylor/forward mode as in `Burgers.residual`, or
-nested reverse mode for comparison) and whether the points are fixed or redrawn every
-step inside the jitted loop. Ratios between variants are within this one run.
+variant: how derivatives are taken (forward mode as in `Burgers.residual`, or nested
+reverse mode for comparison), how the points are batched (`columns`: all points at once
+as columns, `residual_loss(..., vectorize=True)`, or `vmap` per point) and whether the
+points are fixed or redrawn every step inside the jitted loop. Ratios between variants are within this one run.
 
 Run: `python benchmarks/burgers_pinn_throughput.py [--steps 3000] [--chunk 500]`.
 """
@@ -37,22 +38,24 @@ def reverse_mode_residual(u, p):
     return g[1] + u(p) * g[0] - NU * u_xx
 
 
-def make_loss(residual):
+def make_loss(residual, vectorize: bool):
     pde = Burgers(viscosity=NU)
 
     def loss_fn(model, batch, key):
         return {
-            "residual": residual_loss(residual, model, batch["interior"]),
-            "initial": dirichlet_loss(model, batch["initial"], pde.initial),
-            "boundary": dirichlet_loss(model, batch["boundary"], pde.boundary),
+            "residual": residual_loss(residual, model, batch["interior"], vectorize=vectorize),
+            "initial": dirichlet_loss(model, batch["initial"], pde.initial, vectorize=vectorize),
+            "boundary": dirichlet_loss(
+                model, batch["boundary"], pde.boundary, vectorize=vectorize
+            ),
         }
 
     return loss_fn
 
 
-def measure(residual_name: str, resample: bool, steps: int, chunk: int) -> dict:
+def measure(residual_name: str, batching: str, resample: bool, steps: int, chunk: int) -> dict:
     residual = (
-        Burgers(viscosity=NU).residual if residual_name == "taylor" else reverse_mode_residual
+        Burgers(viscosity=NU).residual if residual_name == "forward" else reverse_mode_residual
     )
     sampler = CollocationSampler(
         TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0), 2540, 80, 160, resample=resample
@@ -66,13 +69,14 @@ def measure(residual_name: str, resample: bool, steps: int, chunk: int) -> dict:
         optimizer=OptimizerConfig(name="adam", learning_rate=1e-3),
     )
     start = time.perf_counter()
-    result = fit(model, make_loss(residual), config, key=jr.key(1), sampler=sampler)
+    result = fit(model, make_loss(residual, batching == "columns"), config, key=jr.key(1), sampler=sampler)
     wall = time.perf_counter() - start
     # The first chunk includes compilation; the rest is steady state.
     rates = [record["steps_per_s"] for record in result.history[1:]]
     return {
         "benchmark": "burgers_pinn_throughput",
         "derivatives": residual_name,
+        "batching": batching,
         "points": "resampled" if resample else "fixed",
         "network": "3x20 tanh",
         "n_residual": 2540,
@@ -91,12 +95,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--variants", default="taylor:fixed,taylor:resampled,reverse:fixed")
+    parser.add_argument(
+        "--variants",
+        default="forward:columns:fixed,forward:columns:resampled,forward:vmap:fixed,"
+        "reverse:vmap:fixed",
+        help="comma-separated derivatives:batching:points, derivatives in forward|reverse, "
+        "batching in columns|vmap, points in fixed|resampled",
+    )
     args = parser.parse_args()
     rows = []
     for variant in args.variants.split(","):
-        residual_name, points = variant.split(":")
-        row = measure(residual_name, points == "resampled", args.steps, args.chunk)
+        residual_name, batching, points = variant.split(":")
+        row = measure(residual_name, batching, points == "resampled", args.steps, args.chunk)
         rows.append(row)
         print(json.dumps(row), flush=True)
     if len(rows) > 1:
@@ -105,7 +115,11 @@ def main():
             json.dumps(
                 {
                     "benchmark": "burgers_pinn_throughput_ratios",
-                    **{f"{r['derivatives']}:{r['points']}": r["steps_per_s"] / base for r in rows},
+                    **{
+                        f"{r['derivatives']}:{r['batching']}:{r['points']}": r["steps_per_s"]
+                        / base
+                        for r in rows
+                    },
                 }
             )
         )
