@@ -63,6 +63,59 @@ def test_lbfgs_phase_solves_ill_conditioned_quadratic(x64, getkey):
     np.testing.assert_allclose(result.model.p, jnp.linalg.solve(a, b), rtol=1e-6)
 
 
+@pytest.mark.parametrize("num_terms", [1, 2])
+def test_lbfgs_reuses_the_line_search_evaluation(x64, getkey, num_terms):
+    # With a fixed batch, L-BFGS takes each step's loss and gradient from its line
+    # search: the same iterates as evaluating them afresh, with half the evaluations.
+    calls = {"count": 0}
+
+    def count(_):
+        calls["count"] += 1
+
+    def rosenbrock(model, batch, key):
+        jax.debug.callback(count, model.p[0])
+        x, y = model.p[0::2], model.p[1::2]
+        valley, floor = jnp.sum(100 * (y - x**2) ** 2), jnp.sum((1 - x) ** 2)
+        return {"valley": valley, "floor": floor} if num_terms == 2 else valley + floor
+
+    class Point(eqx.Module):
+        p: jax.Array
+
+    class Replay(AbstractSampler):  # the same batch, without saying so: no reuse
+        def init(self, key):
+            return None
+
+        def sample(self, state, key):
+            return {}, state
+
+    config = TrainConfig(
+        steps=200,
+        chunk_size=100,
+        checkpoint_every=200,
+        optimizer=OptimizerConfig(name="lbfgs"),
+        **QUIET,
+    )
+    start = Point(jnp.array([-1.2, 1.0, -0.5, 0.8]))
+    results, counts = [], []
+    for sampler in (None, Replay()):
+        calls["count"] = 0
+        results.append(fit(start, rosenbrock, config, key=getkey(), sampler=sampler))
+        jax.effects_barrier()
+        counts.append(calls["count"])
+    reused, fresh = results
+    np.testing.assert_allclose(reused.model.p, fresh.model.p, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(reused.model.p, jnp.ones(4), atol=1e-6)  # the minimum
+    assert reused.history[-1]["loss"] == pytest.approx(fresh.history[-1]["loss"], abs=1e-14)
+    if num_terms == 2:
+        # the terms of the metrics come from a forward pass at the current point
+        for name in ("valley", "floor"):
+            assert reused.history[-1][name] == pytest.approx(fresh.history[-1][name], abs=1e-14)
+    else:
+        # a single term is read off the total: no loss evaluation besides the line
+        # search's (compilation traces the loss a fixed number of times)
+        assert counts[0] < 0.75 * counts[1], counts
+
+
 def test_frozen_leaves_do_not_move(getkey):
     data, _ = linear_problem(getkey())
     model = Linear(jr.normal(getkey(), (3,)), jnp.zeros(()))

@@ -164,6 +164,11 @@ class CollocationSampler(AbstractSampler):
             return {"count": jnp.zeros((), jnp.int32), "batch": self._draw(key)}
         return None
 
+    def fixed_from(self, step: int) -> bool:
+        if not self.resample:
+            return True
+        return self.resample_until is not None and step >= self.resample_until
+
     def sample(self, state, key):
         if not self.resample:
             return state, state

@@ -68,7 +68,7 @@ class Dense(eqx.Module):
             self.log_scale = log_scale
             self.weight = weight / jnp.exp(log_scale)[:, None]
 
-    def __call__(self, x: Float[Array, "in_size *batch"]) -> Float[Array, "out_size *batch"]:
+    def __call__(self, x: Float[Array, " in_size *batch"]) -> Float[Array, " out_size *batch"]:
         weight = self.weight
         if self.log_scale is not None:
             weight = jnp.exp(self.log_scale)[:, None] * weight

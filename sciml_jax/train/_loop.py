@@ -150,7 +150,10 @@ def fit(
     each). Between chunks the loop checks every loss term and the gradient norm for
     NaN/inf, logs one line to `metrics.jsonl`, evaluates, applies early stopping, writes
     checkpoints atomically and updates the progress bar. With `config.lbfgs_steps > 0`
-    an L-BFGS phase follows the first optimizer.
+    an L-BFGS phase follows the first optimizer. When its batch is fixed (`data`, or a
+    sampler whose `fixed_from` says so), L-BFGS takes each step's loss and gradient from
+    its line search's last evaluation, one evaluation per step instead of two; its loss
+    must then be a function of the parameters alone (not of the step key).
 
     A run killed at any moment and resumed with the same arguments reaches bit-identical
     parameters on the same machine: step `s` uses `fold_in(key, s)` and the chunks fall on
@@ -256,11 +259,16 @@ def fit(
                     dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
                 )
             loop["phase"] = phase_index
+            phase_start = 0 if phase_index == 0 else phases[phase_index - 1].end_step
             step = make_step(
                 loss_fn,
                 phase.optimizer,
                 static,
                 needs_value_fn=phase.needs_value_fn,
+                # A line search evaluated the loss where it stepped to; with a fixed
+                # batch that is the next step's loss and gradient: half the L-BFGS work.
+                reuse_linesearch_value=phase.needs_value_fn
+                and (sampler is None or sampler.fixed_from(phase_start)),
                 weighting=weighting,
                 frozen=frozen_params,
             )

@@ -46,6 +46,14 @@ class AbstractSampler(eqx.Module):
     def sample(self, state: PyTree, key: Key) -> tuple[PyTree, PyTree]:
         raise NotImplementedError
 
+    def fixed_from(self, step: int) -> bool:
+        """Whether every batch drawn from `step` on is the same one.
+
+        Then an L-BFGS phase starting at `step` minimises one fixed function and may
+        reuse the line search's last evaluation. The default, `False`, is always safe.
+        """
+        return False
+
 
 class AbstractWeighting(eqx.Module):
     """Adapts the weights of named loss terms every `every` steps, inside the jitted loop.

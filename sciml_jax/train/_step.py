@@ -41,6 +41,7 @@ def make_step(
     static: PyTree,
     *,
     needs_value_fn: bool = False,
+    reuse_linesearch_value: bool = False,
     weighting: AbstractWeighting | None = None,
     frozen: PyTree | None = None,
 ) -> Callable[[TrainState, PyTree, Key], tuple[TrainState, dict]]:
@@ -54,6 +55,13 @@ def make_step(
     - `static`: the non-trainable part of the model (from `eqx.partition`).
     - `needs_value_fn`: pass `value`, `grad` and `value_fn` to `optimizer.update`
       (optax L-BFGS with a line search).
+    - `reuse_linesearch_value`: take the loss and gradient at the current parameters
+      from the line search's state (it evaluated them at the point it accepted) instead
+      of evaluating them again: one loss-and-gradient evaluation per step instead of two.
+      Only valid when the loss is the same function from step to step: a fixed batch,
+      a loss that ignores the key, weights that change only at `weighting.every` (the
+      value is recomputed at those steps). With several loss terms, the terms for the
+      metrics cost one extra forward pass; a single term is read off the total.
     - `weighting`: optional adaptive loss weighting, applied every `weighting.every` steps.
     - `frozen`: optional PyTree of bools shaped like `params`; `True` leaves get zero
       updates (fine-tuning part of a model).
@@ -78,6 +86,37 @@ def make_step(
             is_leaf=lambda x: x is None,
         )
 
+    def _from_linesearch(state, weights, batch, key):
+        stored_value = optax.tree.get(state.opt_state, "value")
+        stored_grad = optax.tree.get(state.opt_state, "grad")
+        fresh = jnp.isfinite(stored_value)  # inf right after init
+        if weighting is not None:
+            fresh = fresh & (state.step % weighting.every != 0)  # weights just changed
+
+        def evaluate(params):
+            return jax.value_and_grad(lambda p: total_of(p, weights, batch, key)[0])(params)
+
+        shapes = jax.eval_shape(evaluate, state.params)
+        stored = jax.tree.map(
+            lambda leaf, like: jnp.asarray(leaf, like.dtype).reshape(like.shape),
+            (stored_value, stored_grad),
+            shapes,
+        )
+        loss, grads = jax.lax.cond(fresh, lambda _: stored, evaluate, state.params)
+        if len(weights) == 1:
+            # One term is the total over its weight: no extra forward pass.
+            (name,) = weights
+            weight = weights[name]
+            term = jax.lax.cond(
+                weight != 0,
+                lambda: loss / weight,
+                lambda: terms_of(state.params, batch, key)[name].astype(loss.dtype),
+            )
+            terms = {name: term}
+        else:
+            terms = terms_of(state.params, batch, key)
+        return loss, terms, grads
+
     def step(state: TrainState, batch: PyTree, key: Key) -> tuple[TrainState, dict]:
         weights = state.weights
         if weighting is not None:
@@ -87,9 +126,12 @@ def make_step(
                 lambda w: w,
                 weights,
             )
-        (loss, terms), grads = jax.value_and_grad(total_of, has_aux=True)(
-            state.params, weights, batch, key
-        )
+        if reuse_linesearch_value:
+            loss, terms, grads = _from_linesearch(state, weights, batch, key)
+        else:
+            (loss, terms), grads = jax.value_and_grad(total_of, has_aux=True)(
+                state.params, weights, batch, key
+            )
         grads = freeze(grads)
         if needs_value_fn:
             updates, opt_state = optimizer.update(
