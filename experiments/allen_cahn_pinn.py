@@ -13,7 +13,7 @@ import numpy as np
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
-from sciml_jax.losses import residual_loss
+from sciml_jax.losses import pointwise, residual_loss
 from sciml_jax.nn import MLP, PeriodicEmbedding, PirateNet
 from sciml_jax.pde import AllenCahn
 from sciml_jax.train import RunDir, causal_loss, fit
@@ -41,6 +41,11 @@ class ProblemConfig:
     pirate_blocks: int = spec(2, ge=1, doc="residual blocks (architecture=pirate)")
     pirate_sigma: float = spec(
         1.0, gt=0.0, doc="Fourier-feature scale on the periodic features (architecture=pirate)"
+    )
+    vectorize: bool = spec(
+        True,
+        doc="evaluate all collocation points at once as columns (same numbers as vmap, "
+        "about twice as fast on CPU)",
     )
     reference_points: int = spec(512, ge=64, doc="ETDRK4 grid points")
     reference_dt: float = spec(1e-4, gt=0.0)
@@ -136,10 +141,13 @@ def run(config: Config, run: RunDir | None) -> dict:
     def loss_fn(model, batch, key):
         points = batch["interior"]
         if problem.causal_epsilon > 0:
-            slabs = points[jnp.argsort(points[:, 1])].reshape(problem.causal_slabs, -1, 2)
-            residuals = jax.vmap(jax.vmap(lambda p: pde.residual(model, p)))(slabs)
+            # Points sorted by time, then cut into slabs of equal count, earliest first.
+            ordered = points[jnp.argsort(points[:, 1])]
+            residuals = pointwise(
+                lambda p: pde.residual(model, p), ordered, vectorize=problem.vectorize
+            ).reshape(problem.causal_slabs, -1)
             return {"residual": causal_loss(residuals, problem.causal_epsilon)[0]}
-        return {"residual": residual_loss(pde.residual, model, points)}
+        return {"residual": residual_loss(pde.residual, model, points, vectorize=problem.vectorize)}
 
     def predict(model):
         return jax.vmap(model)(grid).reshape(len(t), len(x))

@@ -11,7 +11,7 @@ import jax.random as jr
 import pytest
 
 from sciml_jax.losses import dirichlet_loss, pointwise, residual_loss
-from sciml_jax.nn import MLP, Ansatz, FourierFeatures, PeriodicEmbedding
+from sciml_jax.nn import MLP, Ansatz, FourierFeatures, PeriodicEmbedding, PirateNet
 from sciml_jax.ops import divergence, grad, laplacian, partial
 from sciml_jax.pde import AllenCahn, Burgers, Heat, Helmholtz
 
@@ -23,7 +23,7 @@ def _points(key, n, dim):
 
 
 def _networks(key):
-    k1, k2, k3, k4 = jr.split(key, 4)
+    k1, k2, k3, k4, k5 = jr.split(key, 5)
     plain = MLP(2, "scalar", 16, 3, "tanh", key=k1)
     fancy = MLP(
         2,
@@ -36,17 +36,42 @@ def _networks(key):
         modified=True,
         key=k3,
     )
-    periodic = MLP(
-        2, "scalar", 16, 2, embedding=PeriodicEmbedding(2, (0,), (2.0,), 3), key=k4
+    periodic = MLP(2, "scalar", 16, 2, embedding=PeriodicEmbedding(2, (0,), (2.0,), 3), key=k4)
+    pirate = PirateNet(
+        2,
+        "scalar",
+        16,
+        2,
+        embedding=PeriodicEmbedding(2, (0,), (2.0,), 3),
+        factorise=(1.0, 0.1),
+        key=k5,
     )
     ansatz = Ansatz(plain, lambda p, n: -jnp.sin(jnp.pi * p[0]) + p[1] * (1 - p[0] ** 2) * n)
-    return {"plain": plain, "fancy": fancy, "periodic": periodic, "ansatz": ansatz}
+    return {
+        "plain": plain,
+        "fancy": fancy,
+        "periodic": periodic,
+        "pirate": pirate,
+        "ansatz": ansatz,
+    }
 
 
 @pytest.mark.parametrize(
     "name, pde",
-    [("ansatz", Burgers()), ("periodic", AllenCahn()), ("fancy", Heat()), ("plain", Burgers())],
-    ids=["burgers-ansatz", "allen_cahn-periodic", "heat-fourier_modified", "burgers-plain"],
+    [
+        ("ansatz", Burgers()),
+        ("periodic", AllenCahn()),
+        ("pirate", AllenCahn()),
+        ("fancy", Heat()),
+        ("plain", Burgers()),
+    ],
+    ids=[
+        "burgers-ansatz",
+        "allen_cahn-periodic",
+        "allen_cahn-pirate",
+        "heat-fourier_modified",
+        "burgers-plain",
+    ],
 )
 def test_vectorized_residual_equals_vmapped(getkey, x64, name, pde):
     net = _networks(getkey())[name]
@@ -58,9 +83,7 @@ def test_vectorized_residual_equals_vmapped(getkey, x64, name, pde):
     if name == "ansatz":
         # gradients of the loss with respect to the parameters agree too
         g1 = eqx.filter_grad(lambda m: residual_loss(pde.residual, m, points))(net)
-        g2 = eqx.filter_grad(lambda m: residual_loss(pde.residual, m, points, vectorize=True))(
-            net
-        )
+        g2 = eqx.filter_grad(lambda m: residual_loss(pde.residual, m, points, vectorize=True))(net)
         assert tree_allclose(g1, g2, rtol=1e-10, atol=1e-12)
 
 
