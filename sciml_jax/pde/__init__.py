@@ -5,5 +5,6 @@ from ._burgers import Burgers as Burgers
 from ._heat import Heat as Heat
 from ._poisson import Helmholtz as Helmholtz
 from ._poisson import Poisson as Poisson
+from ._stefan import StefanEnthalpy as StefanEnthalpy
 from ._stefan import stefan_neumann_lambda as stefan_neumann_lambda
 from ._stefan import stefan_neumann_solution as stefan_neumann_solution
