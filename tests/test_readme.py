@@ -27,3 +27,13 @@ def test_readme_example_runs_and_resumes(tmp_path, monkeypatch):
     np.testing.assert_array_equal(
         final.layers[0].weight, namespace["result"].model.layers[0].weight
     )
+
+
+def test_readme_vectorized_residual_equals_vmapped():
+    code = re.search(r"## PINN residuals, fast.*?```python\n(.*?)```", README.read_text(), re.S)
+    namespace: dict = {}
+    exec(compile(code.group(1), "README.md", "exec"), namespace)
+    from sciml_jax.losses import residual_loss
+
+    vmapped = residual_loss(namespace["pde"].residual, namespace["model"], namespace["points"])
+    np.testing.assert_allclose(namespace["loss"], vmapped, rtol=1e-5)
