@@ -12,6 +12,15 @@ similarity solution as the initial condition. The ansatz
 $T = T_N(x, t_0) + \\tau\\,\\xi(1 - \\xi)\\,4N(\\hat x, \\hat t)$, with $\\tau = (t - t_0) /
 (t_1 - t_0)$ and $\\xi = x / L$, holds the initial condition and the wall values
 $T(0) = 1$, $T(L) = 0$ exactly; $N$ sees the coordinates scaled to $[-1, 1]$.
+
+Status (2026-12-01): the target (front error <= 1 %) is NOT met; the configured budget
+gives 0.49. The front stays near $s(t_0)$: the mushy zone ($\varepsilon$ = 0.01) is
+narrower than the network resolves, and a smeared front that does not move has a lower
+pointwise residual than one moving with the latent-heat balance. Tried without success:
+causal weighting, $\varepsilon$ = 0.1 (error 0.37), a soft initial condition (the network
+falls to the linear profile and melts the solid at once), a max(l, 0) level-set ansatz
+with a cell-averaged conservation term (diverged). Untried: residual-based adaptive
+sampling where $0 < T < \varepsilon$, a curriculum in $\varepsilon$, time-marching windows.
 """
 
 import time
