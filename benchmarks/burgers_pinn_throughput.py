@@ -5,7 +5,8 @@ The setup of the DeepXDE Burgers example: a 3x20 tanh MLP, 2540 residual points,
 variant: how derivatives are taken (forward mode as in `Burgers.residual`, or nested
 reverse mode for comparison), how the points are batched (`columns`: all points at once
 as columns, `residual_loss(..., vectorize=True)`, or `vmap` per point) and whether the
-points are fixed or redrawn every step inside the jitted loop. Ratios between variants are within this one run.
+points are fixed or redrawn every step inside the jitted loop.
+Ratios between variants are within this one run.
 
 Run: `python benchmarks/burgers_pinn_throughput.py [--steps 3000] [--chunk 500]`.
 """
@@ -45,9 +46,7 @@ def make_loss(residual, vectorize: bool):
         return {
             "residual": residual_loss(residual, model, batch["interior"], vectorize=vectorize),
             "initial": dirichlet_loss(model, batch["initial"], pde.initial, vectorize=vectorize),
-            "boundary": dirichlet_loss(
-                model, batch["boundary"], pde.boundary, vectorize=vectorize
-            ),
+            "boundary": dirichlet_loss(model, batch["boundary"], pde.boundary, vectorize=vectorize),
         }
 
     return loss_fn
@@ -69,7 +68,9 @@ def measure(residual_name: str, batching: str, resample: bool, steps: int, chunk
         optimizer=OptimizerConfig(name="adam", learning_rate=1e-3),
     )
     start = time.perf_counter()
-    result = fit(model, make_loss(residual, batching == "columns"), config, key=jr.key(1), sampler=sampler)
+    result = fit(
+        model, make_loss(residual, batching == "columns"), config, key=jr.key(1), sampler=sampler
+    )
     wall = time.perf_counter() - start
     # The first chunk includes compilation; the rest is steady state.
     rates = [record["steps_per_s"] for record in result.history[1:]]
@@ -116,8 +117,7 @@ def main():
                 {
                     "benchmark": "burgers_pinn_throughput_ratios",
                     **{
-                        f"{r['derivatives']}:{r['batching']}:{r['points']}": r["steps_per_s"]
-                        / base
+                        f"{r['derivatives']}:{r['batching']}:{r['points']}": r["steps_per_s"] / base
                         for r in rows
                     },
                 }

@@ -1,6 +1,6 @@
 """DeepONet on the antiderivative operator (Lu et al. 2021): G(u)(y) = int_0^y u."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import equinox as eqx
 import jax
@@ -70,19 +70,7 @@ def run(config: Config, run) -> dict:
     batch = {k: jnp.asarray(train[k]) for k in ("u", "y", "s")}
     test_batch = {k: jnp.asarray(test[k]) for k in ("u", "y", "s")}
     model_key, train_key = jr.split(jr.key(config.seed))
-    activation = {"relu": jax.nn.relu, "tanh": jnp.tanh, "gelu": jax.nn.gelu}[m.activation]
-    model = DeepONet(
-        d.num_sensors,
-        1,
-        m.latent_dim,
-        variant=m.variant,
-        branch_width=m.branch_width,
-        branch_depth=m.branch_depth,
-        trunk_width=m.trunk_width,
-        trunk_depth=m.trunk_depth,
-        activation=activation,
-        key=model_key,
-    )
+    model = DeepONet(d.num_sensors, 1, **asdict(m), key=model_key)
 
     def mse(model, batch, key=None):
         if batch["y"].ndim == 2:

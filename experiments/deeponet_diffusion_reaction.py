@@ -6,7 +6,7 @@ minibatch of sources and a random subset of the space-time grid shared by the ba
 trunk runs once per point and the branch once per source (Cartesian-product evaluation).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import equinox as eqx
 import jax
@@ -91,19 +91,8 @@ def run(config: Config, run) -> dict:
     sampler = MinibatchSampler({"u": jnp.asarray(train["u"]), "s": flat(train)}, b.functions)
     test_u, test_s = jnp.asarray(test["u"]), flat(test)
 
-    activation = {"relu": jax.nn.relu, "tanh": jnp.tanh, "gelu": jax.nn.gelu}[m.activation]
     model_key, train_key = jr.split(jr.key(config.seed))
-    model = DeepONet(
-        d.num_sensors,
-        2,
-        m.latent_dim,
-        branch_width=m.branch_width,
-        branch_depth=m.branch_depth,
-        trunk_width=m.trunk_width,
-        trunk_depth=m.trunk_depth,
-        activation=activation,
-        key=model_key,
-    )
+    model = DeepONet(d.num_sensors, 2, **asdict(m), key=model_key)
 
     def loss_fn(model, batch, key):
         # a fresh random subset of the grid each step: the trunk sees every point over time

@@ -32,7 +32,6 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
-from jax.scipy.special import erf
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
@@ -123,8 +122,10 @@ class StefanAnsatz(eqx.Module):
 
     def initial(self, x):
         """The Neumann temperature at t0 (with its kink at the front s(t0))."""
-        width = 2 * jnp.sqrt(self.pde.diffusivity * self.t_start)
-        return jnp.maximum(1 - erf(x / width) / erf(self.lam), 0.0)
+        pde = self.pde
+        return stefan_neumann_solution(
+            x, self.t_start, pde.stefan_number, pde.diffusivity, lam=self.lam
+        )[0]
 
     def __call__(self, p):
         x, t = p[0], p[1]

@@ -9,13 +9,12 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import pytest
+from helpers import tree_allclose
 
 from sciml_jax.losses import dirichlet_loss, pointwise, residual_loss
 from sciml_jax.nn import MLP, Ansatz, FourierFeatures, PeriodicEmbedding, PirateNet
 from sciml_jax.ops import divergence, grad, laplacian, partial
 from sciml_jax.pde import AllenCahn, Burgers, Heat, Helmholtz
-
-from helpers import tree_allclose
 
 
 def _points(key, n, dim):

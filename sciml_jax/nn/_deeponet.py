@@ -19,6 +19,8 @@ import jax.numpy as jnp
 import jax.random as jr
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from ._mlp import activation_from_name
+
 __all__ = ["DeepONet"]
 
 
@@ -40,7 +42,8 @@ class DeepONet(eqx.Module):
     - `branch_width`, `branch_depth`, `trunk_width`, `trunk_depth`: MLP sizes (hidden layers).
     - `variant`: ``"unstacked"`` (one branch MLP with p outputs) or ``"stacked"`` (p branch
       MLPs with one output each, vmapped, as in the original paper's stacked DeepONet).
-    - `activation`: hidden activation (ReLU in the antiderivative example of the paper).
+    - `activation`: hidden activation, a function or a name such as `"relu"` (ReLU in the
+      antiderivative example of the paper).
     - `key`: PRNG key.
 
     **Returns:** `__call__(u, y)` with ``u: (m,)`` and ``y: (n, coord_dim)`` returns ``(n,)``
@@ -76,9 +79,11 @@ class DeepONet(eqx.Module):
         trunk_width: int = 40,
         trunk_depth: int = 2,
         variant: Literal["unstacked", "stacked"] = "unstacked",
-        activation: Callable = jax.nn.relu,
+        activation: str | Callable = jax.nn.relu,
         key: PRNGKeyArray,
     ):
+        if isinstance(activation, str):
+            activation = activation_from_name(activation)
         if variant not in ("unstacked", "stacked"):
             raise ValueError(f"variant={variant!r}; expected 'unstacked' or 'stacked'.")
         for name, value in (

@@ -11,6 +11,7 @@ from ._embeddings import AbstractEmbedding
 
 _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
     "tanh": jnp.tanh,
+    "relu": jax.nn.relu,
     "sin": jnp.sin,
     "gelu": jax.nn.gelu,
     "swish": jax.nn.swish,
@@ -19,7 +20,7 @@ _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
 
 
 def activation_from_name(name: str) -> Callable[[Array], Array]:
-    """Look up an activation by name (`tanh`, `sin`, `gelu`, `swish`, `softplus`)."""
+    """Look up an activation by name (`tanh`, `relu`, `sin`, `gelu`, `swish`, `softplus`)."""
     if name not in _ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}.")
     return _ACTIVATIONS[name]

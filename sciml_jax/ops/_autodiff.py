@@ -222,9 +222,7 @@ def grad(u: PointFunction) -> PointFunction:
         basis = jnp.eye(p.shape[0], dtype=p.dtype)
         # One point: (dim,) or (*out, dim). Points as columns (dim, n): (dim, n).
         out_axes = -1 if p.ndim == 1 else 0
-        return jax.vmap(lambda e: jax.jvp(u, (p,), (_along(e, p),))[1], out_axes=out_axes)(
-            basis
-        )
+        return jax.vmap(lambda e: jax.jvp(u, (p,), (_along(e, p),))[1], out_axes=out_axes)(basis)
 
     return gradient
 

@@ -43,7 +43,12 @@ def stefan_neumann_lambda(stefan_number: float, *, iterations: int = 60) -> Floa
 
 
 def stefan_neumann_solution(
-    x: ArrayLike, t: ArrayLike, stefan_number: float, diffusivity: float = 1.0
+    x: ArrayLike,
+    t: ArrayLike,
+    stefan_number: float,
+    diffusivity: float = 1.0,
+    *,
+    lam: ArrayLike | None = None,
 ) -> tuple[Float[Array, "..."], Float[Array, "..."]]:
     r"""Temperature and front of the one-phase Stefan (melting) problem.
 
@@ -58,10 +63,13 @@ def stefan_neumann_solution(
 
     - `x`, `t`: positions and times `t > 0` (broadcast together).
     - `stefan_number`: St; `diffusivity`: $\alpha$.
+    - `lam`: $\lambda$ if already known (`stefan_neumann_lambda(stefan_number)`), to skip
+      the root solve inside hot loops.
 
     **Returns:** `(T, s)`: the temperature (0 in the solid) and the front position at `t`.
     """
-    lam = stefan_neumann_lambda(stefan_number)
+    if lam is None:
+        lam = stefan_neumann_lambda(stefan_number)
     x, t = jnp.broadcast_arrays(jnp.asarray(x, float), jnp.asarray(t, float))
     front = 2 * lam * jnp.sqrt(diffusivity * t)
     temperature = 1 - erf(x / (2 * jnp.sqrt(diffusivity * t))) / erf(lam)
