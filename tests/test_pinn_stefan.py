@@ -1,17 +1,21 @@
-"""The one-phase Stefan problem by the enthalpy method: the latent heat and the reference.
-
-The PINN's front error is measured by benchmarks/pinn_suite.py (stefan_pinn); it does
-not yet reach its target, so no end-to-end bound is asserted here.
+"""The one-phase Stefan problem by the enthalpy method: the latent heat, the reference and
+a reduced-budget PINN run (the full budget, configs/stefan_pinn.yaml, is measured by
+benchmarks/pinn_suite.py against the 1 % front target).
 """
+
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import jax.random as jr
 import numpy as np
 import pytest
+import yaml
+from jax.scipy.special import erf
 
 from sciml_jax.cli._registry import load_experiment
 from sciml_jax.config import parse_config
-from sciml_jax.pde import StefanEnthalpy, stefan_neumann_solution
+from sciml_jax.pde import StefanEnthalpy, stefan_neumann_lambda, stefan_neumann_solution
 
 
 def _run_experiment(overrides):
@@ -58,3 +62,65 @@ def test_neumann_solution_solves_the_enthalpy_equation_away_from_the_front(x64):
 def test_front_outside_the_domain_is_refused():
     with pytest.raises(ValueError, match="problem.length"):
         _run_experiment({"problem": {"length": 0.5}, "train": {"steps": 0}})
+
+
+def test_level_set_ansatz_holds_the_initial_condition_and_the_walls(x64):
+    module = load_experiment("stefan_pinn")
+    config = parse_config(
+        module.Config,
+        {"experiment": "stefan_pinn", "problem": {"initial": "level_set"}},
+        source="test",
+    )
+    lam = module._check(config.problem)
+    model = module.make_model(config, lam, jr.key(0))
+    x = jnp.linspace(0.0, 1.0, 101)
+    at_start = model(jnp.stack([x, jnp.full_like(x, 0.25)]))
+    assert np.allclose(at_start, model.initial(x), atol=1e-12)
+    t = jnp.linspace(0.25, 1.0, 7)
+    assert np.allclose(model(jnp.stack([jnp.zeros(7), t])), 1.0, atol=1e-12)
+    assert np.all(np.asarray(model(jnp.stack([jnp.ones(7), t]))) == 0.0)
+
+
+def test_pinn_tracks_the_neumann_front_on_a_reduced_budget(x64):
+    # The configured recipe with fewer steps and points: the front within 5 % (the full
+    # budget is measured by the benchmark suite against the 1 % target).
+    recipe = Path(__file__).parents[1] / "configs" / "stefan_pinn.yaml"
+    data = yaml.safe_load(recipe.read_text())
+    data["problem"] |= {"n_residual": 1024, "n_cell_times": 16}
+    data["train"] |= {"steps": 400, "lbfgs_steps": 0, "eval_every": None, "progress": False}
+    module = load_experiment("stefan_pinn")
+    summary = module.run(parse_config(module.Config, data, source=str(recipe)), None)
+    assert summary["front_rel_error"] <= 0.05
+    assert summary["rel_l2"] <= 0.05
+
+
+class _LevelSet:
+    """T = max(v, 0) for a level set v(x, t) given as a function."""
+
+    def __init__(self, level):
+        self.level = level
+
+    def __call__(self, p):
+        return jnp.maximum(self.level(p), 0.0)
+
+
+def test_cell_balance_holds_for_the_neumann_solution_and_sees_a_stuck_front(x64):
+    module = load_experiment("stefan_pinn")
+    st, alpha = 1.0, 0.4
+    pde = StefanEnthalpy(stefan_number=st, diffusivity=alpha, mushy_width=1e-3)
+    lam = float(stefan_neumann_lambda(st))
+
+    def neumann(p):
+        # The liquid profile continued past the front: its zero is s(t).
+        return 1 - erf(p[0] / (2 * jnp.sqrt(alpha * p[1]))) / erf(lam)
+
+    def stuck(p):
+        return neumann(jnp.stack([p[0], jnp.full_like(p[1], 0.25)]))
+
+    lattice = jnp.linspace(0.0, 1.0, 64 * 8 + 1)
+    times = jnp.linspace(0.3, 0.95, 17)
+    exact = module.cell_balance(_LevelSet(neumann), pde, lattice, 64, times, True)
+    frozen = module.cell_balance(_LevelSet(stuck), pde, lattice, 64, times, True)
+    # The latent heat of the moving front is ~ s' / h = 25 to 50 in its cell.
+    assert float(jnp.sqrt(jnp.mean(exact**2))) < 0.05
+    assert float(jnp.max(jnp.abs(frozen))) > 20.0
