@@ -6,6 +6,7 @@ axis is halved by `rfft` (`n // 2 + 1` modes) and the other axes keep all `n` mo
 """
 
 import jax.numpy as jnp
+import numpy as np
 
 from .._types import Array, Float
 
@@ -76,11 +77,16 @@ def wavenumbers(
     spectral grid, so `1j * wavenumbers(...)[0]` is the symbol of $\\partial_x$.
     """
     _check_grid(num_spatial_dims, domain_extent, num_points)
-    full = jnp.fft.fftfreq(num_points, 1.0 / num_points)
-    half = jnp.fft.rfftfreq(num_points, 1.0 / num_points)
+    # The integer wavenumbers depend on static sizes only: numpy, no device ops to dispatch.
+    integer = _integer_wavenumbers(num_spatial_dims, num_points)
+    return jnp.asarray(integer, dtype=float) * (2 * jnp.pi / domain_extent)
+
+
+def _integer_wavenumbers(num_spatial_dims: int, num_points: int) -> np.ndarray:
+    full = np.fft.fftfreq(num_points, 1.0 / num_points)
+    half = np.fft.rfftfreq(num_points, 1.0 / num_points)
     axes = [full] * (num_spatial_dims - 1) + [half]
-    integer = jnp.stack(jnp.meshgrid(*axes, indexing="ij"))
-    return integer * (2 * jnp.pi / domain_extent)
+    return np.stack(np.meshgrid(*axes, indexing="ij"))
 
 
 def derivative_symbol(
@@ -97,8 +103,7 @@ def derivative_symbol(
     A complex array `(num_spatial_dims, N, ..., N // 2 + 1)`.
     """
     k = wavenumbers(num_spatial_dims, domain_extent, num_points)
-    integer = jnp.round(k * (domain_extent / (2 * jnp.pi)))
-    nyquist = jnp.abs(integer) == num_points / 2
+    nyquist = np.abs(_integer_wavenumbers(num_spatial_dims, num_points)) == num_points / 2
     return jnp.where(nyquist, 0.0, k) * 1j
 
 
@@ -120,9 +125,11 @@ def dealiasing_mask(
             f"dealiasing fraction must be in (0, 1], got {fraction!r}; "
             "use 2/3 for quadratic nonlinearities, 1/2 for cubic ones, 1 for none."
         )
-    k = wavenumbers(num_spatial_dims, 2 * jnp.pi, num_points)
+    _check_grid(num_spatial_dims, 1.0, num_points)
+    k = _integer_wavenumbers(num_spatial_dims, num_points)
     cutoff = fraction * (num_points // 2)
-    return jnp.where(jnp.all(jnp.abs(k) <= cutoff + 1e-6, axis=0), 1.0, 0.0)[None]
+    keep = np.all(np.abs(k) <= cutoff + 1e-6, axis=0)
+    return jnp.asarray(keep[None], dtype=float)
 
 
 def spatial_axes(num_spatial_dims: int) -> tuple[int, ...]:

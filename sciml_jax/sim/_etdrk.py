@@ -18,10 +18,12 @@ case) a Taylor series near 0 and the recurrence elsewhere are as accurate and ab
 cheaper, which matters when a stepper is rebuilt per member of a vmapped parameter sweep.
 """
 
+import functools
 import math
 from collections.abc import Callable
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
 from .._types import Array
@@ -97,6 +99,28 @@ def _phi_functions_real(z: Array, max_order: int) -> list[Array]:
     return phis
 
 
+# One compiled computation per symbol shape: built eagerly, the phi functions and weights
+# are dozens of separately dispatched device ops, seconds for a small 3D stepper.
+@functools.partial(jax.jit, static_argnums=(2, 3, 4))
+def _etdrk_coefficients(linear_symbol, dt, order, num_circle_points, circle_radius):
+    kwargs = dict(num_circle_points=num_circle_points, circle_radius=circle_radius)
+    z = linear_symbol * dt
+    phi = phi_functions(z, min(max(order, 1), 3), **kwargs)
+    if order <= 1:
+        return phi[0], phi[0], (dt * phi[1],) if order == 1 else ()
+    if order == 2:
+        return phi[0], phi[0], (dt * phi[1], dt * phi[2])
+    half = phi_functions(z / 2, 1, **kwargs)
+    half_weight = dt / 2 * half[1]
+    full_weight = dt * phi[1]
+    weight_u = dt * (phi[1] - 3 * phi[2] + 4 * phi[3])
+    weight_ab = dt * (phi[2] - 2 * phi[3])
+    weight_c = dt * (4 * phi[3] - phi[2])
+    if order == 3:
+        return phi[0], half[0], (half_weight, full_weight, weight_u, 4 * weight_ab, weight_c)
+    return phi[0], half[0], (half_weight, weight_u, 2 * weight_ab, weight_c)
+
+
 class ETDRK(eqx.Module):
     """One step of an ETDRK scheme for $\\partial_t \\hat u = L \\hat u + N(\\hat u)$.
 
@@ -142,28 +166,9 @@ class ETDRK(eqx.Module):
             )
         self.order = order
         self.dt = dt
-        kwargs = dict(num_circle_points=num_circle_points, circle_radius=circle_radius)
-        z = linear_symbol * dt
-        phi = phi_functions(z, min(max(order, 1), 3), **kwargs)
-        self.exp_full = phi[0]
-        if order <= 1:
-            self.exp_half = phi[0]
-            self.coefficients = (dt * phi[1],) if order == 1 else ()
-        elif order == 2:
-            self.exp_half = phi[0]
-            self.coefficients = (dt * phi[1], dt * phi[2])
-        else:
-            half = phi_functions(z / 2, 1, **kwargs)
-            self.exp_half = half[0]
-            half_weight = dt / 2 * half[1]
-            full_weight = dt * phi[1]
-            weight_u = dt * (phi[1] - 3 * phi[2] + 4 * phi[3])
-            weight_ab = dt * (phi[2] - 2 * phi[3])
-            weight_c = dt * (4 * phi[3] - phi[2])
-            if order == 3:
-                self.coefficients = (half_weight, full_weight, weight_u, 4 * weight_ab, weight_c)
-            else:
-                self.coefficients = (half_weight, weight_u, 2 * weight_ab, weight_c)
+        self.exp_full, self.exp_half, self.coefficients = _etdrk_coefficients(
+            linear_symbol, dt, order, num_circle_points, circle_radius
+        )
 
     def step(self, u_hat: Array, nonlinear: Callable[[Array], Array]) -> Array:
         """Advance $\\hat u$ by one step `dt`.
