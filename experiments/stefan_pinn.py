@@ -183,14 +183,14 @@ class StefanAnsatz(eqx.Module):
         return x, tau, self.net(jnp.stack(features))
 
     def __call__(self, p):
+        if self.initial_mode == "level_set":
+            # v(0) = 1 and v(L) = v_0(L) < 0: T(0) = 1 and the solid at L never melts, so
+            # no heat enters through x = L (a free v there lets the flux feed a false melt).
+            return jnp.maximum(self.level(p), 0.0)
         x, tau, n = self._network(p)
         xi = x / self.length
         if self.initial_mode == "hard":
             return self.initial(x) + 4 * tau * xi * (1 - xi) * n
-        if self.initial_mode == "level_set":
-            # v(0) = 1 and v(L) = v_0(L) < 0: T(0) = 1 and the solid at L never melts, so
-            # no heat enters through x = L (a free v there lets the flux feed a false melt).
-            return jnp.maximum(self.initial_level(x) + 4 * tau * xi * (1 - xi) * n, 0.0)
         return 1 - xi + 4 * xi * (1 - xi) * n
 
 
