@@ -72,3 +72,28 @@ def test_darcy_rejects_bad_shapes_and_nonpositive_coefficient():
         solver(jnp.ones((7, 7)), jnp.ones((8, 8)))
     with pytest.raises(Exception, match="positive"):
         jax.jit(solver)(-jnp.ones((8, 8)), jnp.ones((8, 8)))
+
+
+def test_poisson_preconditioner_iterations_do_not_grow_with_resolution(x64):
+    # Faces hold values in [3, 12], so the Poisson-preconditioned operator has condition
+    # number <= 4 and CG contracts the error by (sqrt(4) - 1) / (sqrt(4) + 1) = 1/3 per
+    # step at worst, whatever the grid; the Jacobi-preconditioned count grows like n.
+    counts = {}
+    for n in (33, 129):
+        x, y = DarcySolver(n).grid()
+        smooth = jnp.sin(3 * jnp.pi * x) * jnp.cos(2 * jnp.pi * y) + 0.3 * jnp.cos(5 * x * y)
+        a = jnp.where(smooth >= 0, 12.0, 3.0)
+        f = jnp.ones_like(a)
+        for preconditioner in ("poisson", "jacobi"):
+            solver = DarcySolver(n, rtol=1e-10, preconditioner=preconditioner)
+            counts[n, preconditioner] = int(solver.iterations(a, f))
+            u = jax.jit(solver)(a, f)
+            relative_residual = jnp.linalg.norm(solver.residual(a, u, f)) / jnp.linalg.norm(
+                f[1:-1, 1:-1]
+            )
+            assert float(relative_residual) <= 1e-9, (n, preconditioner)
+    # 1/3 per step: 10^-10 within log(2e10)/log(3) ~ 22 steps; allow for the residual norm
+    assert counts[33, "poisson"] <= 30 and counts[129, "poisson"] <= 30, counts
+    assert abs(counts[129, "poisson"] - counts[33, "poisson"]) <= 3, counts
+    assert counts[129, "jacobi"] >= 2 * counts[33, "jacobi"], counts
+    assert counts[129, "jacobi"] >= 10 * counts[129, "poisson"], counts

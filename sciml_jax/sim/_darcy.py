@@ -11,6 +11,7 @@ import jax.numpy as jnp
 from .._types import Array, Float
 
 Averaging = Literal["harmonic", "arithmetic"]
+Preconditioner = Literal["poisson", "jacobi"]
 
 
 def _face_coefficients(a: Array, averaging: str) -> tuple[Array, Array]:
@@ -37,9 +38,47 @@ def _diagonal(a: Array, averaging: str) -> Array:
     return ax[1:, 1:-1] + ax[:-1, 1:-1] + ay[1:-1, 1:] + ay[1:-1, :-1]
 
 
-def _conjugate_gradient(a, rhs, averaging, rtol, max_steps):
-    """Jacobi-preconditioned CG for the SPD system `A(a) x = rhs`."""
-    inverse_diagonal = 1.0 / _diagonal(a, averaging)
+def _sine_transform(x: Array, axis: int) -> Array:
+    """Unnormalised DST-I along `axis`: sum_i x_i sin(pi i k / (m + 1)), by one real FFT."""
+    x = jnp.moveaxis(x, axis, -1)
+    zero = jnp.zeros(x.shape[:-1] + (1,), x.dtype)
+    odd_extension = jnp.concatenate([zero, x, zero, -x[..., ::-1]], axis=-1)
+    y = -0.5 * jnp.fft.rfft(odd_extension, axis=-1).imag[..., 1:-1]
+    return jnp.moveaxis(y.astype(x.dtype), -1, axis)
+
+
+def _poisson_inverse(a: Array, averaging: str):
+    """`r -> (c L)^-1 r`, with L the 5-point Dirichlet Laplacian and c the mean face value.
+
+    Every face coefficient lies in [min a, max a], so the preconditioned operator has
+    condition number <= max a / min a whatever the resolution (4 for the FNO data): CG
+    then needs the same few tens of iterations at 85^2 as at 421^2, where Jacobi needs
+    a number that grows like n.
+    """
+    m = a.shape[0] - 2
+    ax, ay = _face_coefficients(a, averaging)
+    scale = 0.5 * (jnp.mean(ax) + jnp.mean(ay))
+    k = jnp.arange(1, m + 1, dtype=a.dtype)
+    eigenvalue_1d = 4 * jnp.sin(jnp.pi * k / (2 * (m + 1))) ** 2
+    # S^-1 = 2/(m+1) S per axis, so L^-1 = (2/(m+1))^2 S diag(1/lambda) S.
+    inverse_eigenvalue = (2 / (m + 1)) ** 2 / (
+        scale * (eigenvalue_1d[:, None] + eigenvalue_1d[None, :])
+    )
+
+    def apply(r):
+        both = lambda x: _sine_transform(_sine_transform(x, 0), 1)
+        return both(inverse_eigenvalue * both(r))
+
+    return apply
+
+
+def _conjugate_gradient(a, rhs, averaging, rtol, max_steps, preconditioner="poisson"):
+    """Preconditioned CG for the SPD system `A(a) x = rhs`."""
+    if preconditioner == "poisson":
+        precondition = _poisson_inverse(a, averaging)
+    else:
+        inverse_diagonal = 1.0 / _diagonal(a, averaging)
+        precondition = lambda r: inverse_diagonal * r
     operator = lambda x: _apply_operator(a, x, averaging)
     tolerance = rtol * jnp.linalg.norm(rhs)
 
@@ -53,33 +92,33 @@ def _conjugate_gradient(a, rhs, averaging, rtol, max_steps):
         alpha = rz / jnp.vdot(direction, a_direction)
         x = x + alpha * direction
         residual = residual - alpha * a_direction
-        z = inverse_diagonal * residual
+        z = precondition(residual)
         rz_new = jnp.vdot(residual, z)
         direction = z + (rz_new / rz) * direction
         return x, residual, direction, rz_new, step + 1
 
     x0 = jnp.zeros_like(rhs)
-    z0 = inverse_diagonal * rhs
+    z0 = precondition(rhs)
     carry = (x0, rhs, z0, jnp.vdot(rhs, z0), 0)
     x, _, _, _, steps = jax.lax.while_loop(condition, body, carry)
     return x, steps
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
-def _darcy_solve(a, rhs, averaging, rtol, max_steps):
-    return _conjugate_gradient(a, rhs, averaging, rtol, max_steps)[0]
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5))
+def _darcy_solve(a, rhs, averaging, rtol, max_steps, preconditioner):
+    return _conjugate_gradient(a, rhs, averaging, rtol, max_steps, preconditioner)[0]
 
 
-def _darcy_solve_forward(a, rhs, averaging, rtol, max_steps):
-    u = _conjugate_gradient(a, rhs, averaging, rtol, max_steps)[0]
+def _darcy_solve_forward(a, rhs, averaging, rtol, max_steps, preconditioner):
+    u = _conjugate_gradient(a, rhs, averaging, rtol, max_steps, preconditioner)[0]
     return u, (a, u)
 
 
-def _darcy_solve_backward(averaging, rtol, max_steps, residuals, cotangent):
+def _darcy_solve_backward(averaging, rtol, max_steps, preconditioner, residuals, cotangent):
     # Implicit function theorem: A(a) u = f  =>  f_bar = A^{-T} u_bar = lambda and
     # a_bar = -lambda^T dA/da u. A is symmetric, so the adjoint solve reuses CG.
     a, u = residuals
-    adjoint = _conjugate_gradient(a, cotangent, averaging, rtol, max_steps)[0]
+    adjoint = _conjugate_gradient(a, cotangent, averaging, rtol, max_steps, preconditioner)[0]
     _, pullback = jax.vjp(lambda coefficient: _apply_operator(coefficient, u, averaging), a)
     (a_bar,) = pullback(-adjoint)
     return a_bar, adjoint
@@ -94,8 +133,10 @@ class DarcySolver(eqx.Module):
     The grid has `num_points` nodes per axis including the boundary ($h = 1/(n-1)$), as
     in the FNO Darcy data. The five-point flux discretisation (face coefficients by
     harmonic or arithmetic mean of the nodal $a$) is second order for smooth $a$ and
-    symmetric positive definite, so it is solved matrix-free by Jacobi-preconditioned
-    conjugate gradients in a `lax.while_loop`.
+    symmetric positive definite, so it is solved matrix-free by preconditioned conjugate
+    gradients in a `lax.while_loop`. The default preconditioner is the constant-coefficient
+    Poisson operator, inverted exactly by fast sine transforms: the iteration count is then
+    bounded by the contrast max a / min a, not by the resolution.
 
     Gradients are by implicit differentiation, not by unrolling CG: with
     $A(a) u = f$, the reverse pass solves one adjoint system $A \\lambda = \\bar u$ and
@@ -109,6 +150,8 @@ class DarcySolver(eqx.Module):
       `"arithmetic"`.
     - `rtol`: CG stops at $\\|r\\| \\le$ `rtol` $\\|f\\|$.
     - `max_steps`: CG iteration cap.
+    - `preconditioner`: `"poisson"` (fast-sine-transform Poisson solve, default) or
+      `"jacobi"` (the diagonal; its iteration count grows like `num_points`).
 
     **Example:**
 
@@ -123,6 +166,7 @@ class DarcySolver(eqx.Module):
     averaging: Averaging = eqx.field(static=True)
     rtol: float = eqx.field(static=True)
     max_steps: int = eqx.field(static=True)
+    preconditioner: Preconditioner = eqx.field(static=True)
 
     def __init__(
         self,
@@ -131,6 +175,7 @@ class DarcySolver(eqx.Module):
         averaging: Averaging = "harmonic",
         rtol: float = 1e-6,
         max_steps: int = 20_000,
+        preconditioner: Preconditioner = "poisson",
     ):
         if not isinstance(num_points, int) or num_points < 3:
             raise ValueError(
@@ -139,10 +184,15 @@ class DarcySolver(eqx.Module):
             )
         if averaging not in ("harmonic", "arithmetic"):
             raise ValueError(f"averaging must be 'harmonic' or 'arithmetic', got {averaging!r}.")
+        if preconditioner not in ("poisson", "jacobi"):
+            raise ValueError(
+                f"preconditioner must be 'poisson' or 'jacobi', got {preconditioner!r}."
+            )
         self.num_points = num_points
         self.averaging = averaging
         self.rtol = rtol
         self.max_steps = max_steps
+        self.preconditioner = preconditioner
 
     @property
     def spacing(self) -> float:
@@ -162,6 +212,7 @@ class DarcySolver(eqx.Module):
             )
         return eqx.error_if(a, jnp.min(a) <= 0, "Darcy coefficient a must be positive everywhere.")
 
+    @eqx.filter_jit
     def residual(self, a: Array, u: Array, f: Array) -> Array:
         """$-\\nabla\\cdot(a\\nabla u) - f$ at the interior nodes `(n-2, n-2)`."""
         interior = _apply_operator(a, u[1:-1, 1:-1], self.averaging) / self.spacing**2
@@ -176,11 +227,14 @@ class DarcySolver(eqx.Module):
         """
         a = self._check(a, f)
         rhs = f[1:-1, 1:-1] * self.spacing**2
-        u = _darcy_solve(a, rhs, self.averaging, self.rtol, self.max_steps)
+        u = _darcy_solve(a, rhs, self.averaging, self.rtol, self.max_steps, self.preconditioner)
         return jnp.pad(u, 1)
 
+    @eqx.filter_jit
     def iterations(self, a: Array, f: Array) -> Array:
         """The number of CG iterations the forward solve takes (for diagnostics)."""
         a = self._check(a, f)
         rhs = f[1:-1, 1:-1] * self.spacing**2
-        return _conjugate_gradient(a, rhs, self.averaging, self.rtol, self.max_steps)[1]
+        return _conjugate_gradient(
+            a, rhs, self.averaging, self.rtol, self.max_steps, self.preconditioner
+        )[1]
