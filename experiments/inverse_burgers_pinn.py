@@ -2,6 +2,7 @@ r"""Inverse Burgers: $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x = \lambda_
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import equinox as eqx
 import jax
@@ -11,7 +12,7 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.losses import data_loss, residual_loss
+from sciml_jax.losses import data_loss, profiled_residual_loss, residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Burgers, burgers_cole_hopf
 from sciml_jax.train import RunDir, fit
@@ -30,6 +31,11 @@ class ProblemConfig:
     n_residual: int = spec(0, ge=0, doc="extra collocation points (0: the observation points)")
     width: int = spec(20, ge=1)
     depth: int = spec(8, ge=1)
+    coefficients: Literal["trained", "profiled"] = spec(
+        "trained",
+        doc="trained: lambda1, log lambda2 are parameters; profiled: fitted in closed form "
+        "to the current network at every step (variable projection)",
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ def observations(key, n: int, noise: float):
     return grid[index], values
 
 
+def _residual(coefficients, u, p):
+    return Burgers(convection=coefficients[0], viscosity=coefficients[1]).residual(u, p)
+
+
 def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     data_key, model_key, train_key, point_key = jr.split(jr.key(config.seed), 4)
@@ -85,15 +95,28 @@ def run(config: Config, run: RunDir | None) -> dict:
         jnp.log(jnp.asarray(0.1)),
     )
 
-    def loss_fn(model, batch, key):
+    profiled = problem.coefficients == "profiled"
+    start_coefficients = jnp.array([TRUE_LAMBDA1, 0.01])  # any value: the fit is exact
+
+    def residual_term(model, batch):
         collocation = batch.get("collocation", batch["points"])
+        if profiled:
+            return profiled_residual_loss(_residual, start_coefficients, model.net, collocation)
+        coefficients = jnp.stack([model.lambda1, jnp.exp(model.log_lambda2)])
+        return residual_loss(model.pde.residual, model, collocation), coefficients
+
+    def loss_fn(model, batch, key):
         return {
             "data": data_loss(model, batch["points"], batch["values"]),
-            "residual": residual_loss(model.pde.residual, model, collocation),
+            "residual": residual_term(model, batch)[0],
         }
 
+    def coefficients_of(model):
+        return residual_term(model, batch)[1]
+
     def evaluate(model):
-        return {"lambda1": model.lambda1, "lambda2": jnp.exp(model.log_lambda2)}
+        lambda1, lambda2 = coefficients_of(model)
+        return {"lambda1": lambda1, "lambda2": lambda2}
 
     start = time.perf_counter()
     result = fit(
@@ -106,14 +129,14 @@ def run(config: Config, run: RunDir | None) -> dict:
         eval_fn=evaluate if config.train.eval_every else None,
     )
     seconds = time.perf_counter() - start
-    lambda1 = float(result.model.lambda1)
-    lambda2 = float(jnp.exp(result.model.log_lambda2))
+    lambda1, lambda2 = (float(c) for c in eqx.filter_jit(coefficients_of)(result.model))
     summary = {
         "lambda1": lambda1,
         "lambda2": lambda2,
         "lambda1_rel_error": abs(lambda1 - TRUE_LAMBDA1) / TRUE_LAMBDA1,
         "lambda2_rel_error": abs(lambda2 - TRUE_LAMBDA2) / TRUE_LAMBDA2,
         "noise": problem.noise,
+        "coefficients": problem.coefficients,
         "wall_time_s": seconds,
     }
     if run is not None:

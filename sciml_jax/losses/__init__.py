@@ -9,5 +9,6 @@ from ._pinn import neumann_loss as neumann_loss
 from ._pinn import periodic_loss as periodic_loss
 from ._pinn import pointwise as pointwise
 from ._pinn import residual_loss as residual_loss
+from ._profiled import profiled_residual_loss as profiled_residual_loss
 from ._relative import relative_h1_loss as relative_h1_loss
 from ._relative import relative_l2_loss as relative_l2_loss
