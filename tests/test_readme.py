@@ -37,3 +37,10 @@ def test_readme_vectorized_residual_equals_vmapped():
 
     vmapped = residual_loss(namespace["pde"].residual, namespace["model"], namespace["points"])
     np.testing.assert_allclose(namespace["loss"], vmapped, rtol=1e-5)
+
+
+def test_readme_profiled_coefficients_recover_the_front():
+    code = re.search(r"## Inverse problems.*?```python\n(.*?)```", README.read_text(), re.S)
+    namespace: dict = {}
+    exec(compile(code.group(1), "README.md", "exec"), namespace)
+    np.testing.assert_allclose(namespace["coefficients"], [1.0, 0.05], rtol=1e-4)
