@@ -98,21 +98,30 @@ def run(config: Config, run: RunDir | None) -> dict:
     profiled = problem.coefficients == "profiled"
     start_coefficients = jnp.array([TRUE_LAMBDA1, 0.01])  # any value: the fit is exact
 
+    def collocation_of(batch):
+        return batch.get("collocation", batch["points"])
+
+    def profiled_fit(model, batch):
+        return profiled_residual_loss(
+            _residual, start_coefficients, model.net, collocation_of(batch)
+        )
+
     def residual_term(model, batch):
-        collocation = batch.get("collocation", batch["points"])
         if profiled:
-            return profiled_residual_loss(_residual, start_coefficients, model.net, collocation)
-        coefficients = jnp.stack([model.lambda1, jnp.exp(model.log_lambda2)])
-        return residual_loss(model.pde.residual, model, collocation), coefficients
+            return profiled_fit(model, batch)[0]
+        return residual_loss(model.pde.residual, model, collocation_of(batch))
 
     def loss_fn(model, batch, key):
         return {
             "data": data_loss(model, batch["points"], batch["values"]),
-            "residual": residual_term(model, batch)[0],
+            "residual": residual_term(model, batch),
         }
 
     def coefficients_of(model):
-        return residual_term(model, batch)[1]
+        # trained coefficients are read off the model; only profiled ones need a fit
+        if profiled:
+            return profiled_fit(model, batch)[1]
+        return jnp.stack([model.lambda1, jnp.exp(model.log_lambda2)])
 
     def evaluate(model):
         lambda1, lambda2 = coefficients_of(model)

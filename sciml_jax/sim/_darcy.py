@@ -72,7 +72,7 @@ def _poisson_inverse(a: Array, averaging: str):
     return apply
 
 
-def _conjugate_gradient(a, rhs, averaging, rtol, max_steps, preconditioner="poisson"):
+def _conjugate_gradient(a, rhs, averaging, rtol, max_steps, preconditioner):
     """Preconditioned CG for the SPD system `A(a) x = rhs`."""
     if preconditioner == "poisson":
         precondition = _poisson_inverse(a, averaging)
