@@ -9,7 +9,7 @@ import optax
 import pytest
 
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig
-from sciml_jax.train import AbstractSampler, fit, make_schedule
+from sciml_jax.train import AbstractSampler, fit, make_optimizer, make_schedule
 
 QUIET = dict(progress=False)
 
@@ -142,6 +142,24 @@ def test_warmup_cosine_schedule_matches_formula():
     for step in (10, 40, 100):
         expected = 0.5 * (1 + np.cos(np.pi * (step - 10) / 90))
         np.testing.assert_allclose(schedule(step), expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
+def test_weight_decay_is_coupled_l2_for_adam_and_sgd_and_decoupled_for_adamw(name):
+    # With a zero loss gradient the first update shows the decay alone: Adam normalises
+    # the L2 gradient wd*w to lr*sign(w) (bias-corrected first step); AdamW moves by
+    # lr*wd*w; SGD by lr*wd*w, which is also what the L2 penalty's gradient gives.
+    lr, wd = 0.1, 0.01
+    w = jnp.array([2.0, -0.5, 0.0])
+    optimizer = make_optimizer(OptimizerConfig(name=name, learning_rate=lr, weight_decay=wd))
+    updates, _ = optimizer.update(jnp.zeros_like(w), optimizer.init(w), w)
+    expected = {"adam": -lr * np.sign(w), "adamw": -lr * wd * w, "sgd": -lr * wd * w}[name]
+    np.testing.assert_allclose(updates, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_weight_decay_with_lbfgs_is_refused():
+    with pytest.raises(ValueError, match="weight_decay=0.01 with lbfgs"):
+        make_optimizer(OptimizerConfig(name="lbfgs", weight_decay=0.01))
 
 
 def test_exponential_schedule_matches_formula():

@@ -32,7 +32,9 @@ class OptimizerConfig:
     learning_rate: float = spec(1e-3, gt=0.0)
     b1: float = spec(0.9, ge=0.0, lt=1.0)
     b2: float = spec(0.999, ge=0.0, lt=1.0)
-    weight_decay: float = spec(0.0, ge=0.0, doc="decoupled weight decay (adamw)")
+    weight_decay: float = spec(
+        0.0, ge=0.0, doc="adamw: decoupled decay; adam, sgd: L2 added to the gradient"
+    )
     momentum: float = spec(0.0, ge=0.0, lt=1.0, doc="sgd momentum")
     clip_norm: float | None = spec(None, gt=0.0, doc="clip gradients to this global norm")
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

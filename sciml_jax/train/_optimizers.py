@@ -36,7 +36,11 @@ def make_optimizer(
     **Arguments:**
 
     - `config`: name (`adam`, `adamw`, `sgd`, `lbfgs`), learning rate and schedule, betas,
-      weight decay, momentum, `clip_norm`.
+      weight decay, momentum, `clip_norm`. With `adamw` the weight decay is decoupled
+      (``w -= lr * wd * w``); with `adam` and `sgd` it is an L2 penalty added to the
+      gradient before the update, as PyTorch's ``Adam(weight_decay=...)``, which the
+      reference FNO code trains with. The two differ a lot under Adam: the L2 gradient is
+      normalised with the rest, so it drives weights that the loss barely uses towards zero.
     - `lbfgs_memory`: the L-BFGS history length.
 
     **Returns:** an `optax.GradientTransformation`. L-BFGS (optax's `lbfgs` with its zoom
@@ -62,6 +66,13 @@ def make_optimizer(
         optimizer = make_lbfgs(lbfgs_memory)
     else:
         raise ValueError(f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs")
+    if config.weight_decay > 0 and config.name in ("adam", "sgd"):
+        optimizer = optax.chain(optax.add_decayed_weights(config.weight_decay), optimizer)
+    elif config.weight_decay > 0 and config.name == "lbfgs":
+        raise ValueError(
+            f"weight_decay={config.weight_decay} with lbfgs; L-BFGS takes no weight decay: "
+            "add an explicit penalty to the loss or set weight_decay: 0."
+        )
     if config.clip_norm is not None:
         optimizer = optax.chain(optax.clip_by_global_norm(config.clip_norm), optimizer)
     return optimizer
