@@ -49,7 +49,7 @@ TASKS = {
         "<= 1.08e-2",
         "test_rel_l2",
     ),
-    # the Darcy task and model on a CPU budget: 160 epochs, cosine decay (~2 h on 2 cores)
+    # the Darcy task and model on a CPU budget: 200 epochs, cosine decay (~1.5 h on 2 cores)
     "fno_darcy_cpu": (
         {"small": "fno_darcy_small", "full": "fno_darcy_cpu"},
         [],

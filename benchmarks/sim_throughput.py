@@ -38,6 +38,7 @@ from sciml_jax.distributed import sweep
 from sciml_jax.sim import (
     Burgers,
     DarcySolver,
+    HeatExplicit,
     KuramotoSivashinsky,
     NavierStokesVorticity,
     make_grid,
@@ -179,24 +180,57 @@ def ns_rows(args, exponax):
         compare_row(row, ours, theirs, omega0, steps, batch, 2, args)
 
 
-def sweep_rows(args):
-    """A vmapped (and, with several devices, sharded) sweep vs a Python loop of solves.
+def sweep_cases():
+    """`(description, solve(value), values_of(count))` for each swept simulator.
 
-    The loop calls the same jitted solve (a traced viscosity, so one compilation) once per
-    viscosity. The speed-up of vmap over it is the per-call and per-op overhead it removes
-    plus better use of wide ops, so it is large when one solve is small and shrinks as one
-    solve's own FFT work grows.
+    Spectral Burgers is the headline; the explicit finite-difference heat step (no FFT,
+    a few fused elementwise passes per step) shows how far vmap goes when one solve's own
+    work does not bound the batch.
     """
-    count = 64 if args.quick else 256
+    cases = []
     for n, steps in ((256, 200), (64, 50)):
         length, dt = 2 * jnp.pi, 1e-2
-        x = make_grid(1, length, n)
-        u0 = jnp.sin(x) + 0.5
-        viscosities = jnp.geomspace(0.01, 0.5, count)
+        u0 = jnp.sin(make_grid(1, length, n)) + 0.5
 
         def solve(nu, u0=u0, n=n, steps=steps, length=length, dt=dt):
             return rollout_final(Burgers(1, length, n, dt, diffusivity=nu), u0, steps)
 
+        cases.append(
+            (
+                f"Burgers N={n}, {steps} ETDRK2 steps per viscosity (rollout_final)",
+                solve,
+                lambda count: jnp.geomspace(0.01, 0.5, count),
+            )
+        )
+    n, steps = 256, 1000
+    spacing = 1.0 / n
+    dt = 0.4 * spacing**2  # stable for every diffusivity <= 1 (alpha dt / h^2 <= 1/2)
+    u0 = jnp.sin(2 * jnp.pi * make_grid(1, 1.0, n)) + 0.5
+
+    def solve_heat(alpha, u0=u0):
+        return rollout_final(HeatExplicit(1, 1.0, n, dt, diffusivity=alpha), u0, steps)
+
+    cases.append(
+        (
+            f"heat FD N={n}, {steps} explicit steps per diffusivity (rollout_final)",
+            solve_heat,
+            lambda count: jnp.geomspace(0.01, 1.0, count),
+        )
+    )
+    return cases
+
+
+def sweep_rows(args):
+    """A vmapped (and, with several devices, sharded) sweep vs a Python loop of solves.
+
+    The loop calls the same jitted solve (a traced parameter, so one compilation) once per
+    value. The speed-up of vmap over it is the per-call and per-op overhead it removes
+    plus better use of wide ops, so it is large when one solve is small and shrinks as one
+    solve's own FFT work grows.
+    """
+    count = 64 if args.quick else 256
+    for description, solve, values_of in sweep_cases():
+        values = values_of(count)
         single = jax.jit(solve)
 
         def swept_run(values, solve=solve):
@@ -207,14 +241,14 @@ def sweep_rows(args):
 
         load = os.getloadavg()[0]
         times = interleaved(
-            {"vmapped": (swept_run, viscosities), "loop": (loop, list(viscosities))},
+            {"vmapped": (swept_run, values), "loop": (loop, list(values))},
             args.repeats,
         )
         swept, looped = times["vmapped"], times["loop"]
         emit(
             {
                 "benchmark": "viscosity_sweep",
-                "pde": f"Burgers N={n}, {steps} ETDRK2 steps per viscosity (rollout_final)",
+                "pde": description,
                 "num_viscosities": count,
                 "vmapped_seconds": swept["wall"],
                 "python_loop_seconds": looped["wall"],
