@@ -39,6 +39,13 @@ class OptimizerConfig:
     clip_norm: float | None = spec(None, gt=0.0, doc="clip gradients to this global norm")
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
+    def __post_init__(self):
+        if self.weight_decay > 0 and self.name == "lbfgs":
+            raise ValueError(
+                f"weight_decay={self.weight_decay} with lbfgs; L-BFGS takes no weight decay: "
+                "add an explicit penalty to the loss or set weight_decay: 0."
+            )
+
 
 @dataclass(frozen=True)
 class TrainConfig:

@@ -68,11 +68,6 @@ def make_optimizer(
         raise ValueError(f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs")
     if config.weight_decay > 0 and config.name in ("adam", "sgd"):
         optimizer = optax.chain(optax.add_decayed_weights(config.weight_decay), optimizer)
-    elif config.weight_decay > 0 and config.name == "lbfgs":
-        raise ValueError(
-            f"weight_decay={config.weight_decay} with lbfgs; L-BFGS takes no weight decay: "
-            "add an explicit penalty to the loss or set weight_decay: 0."
-        )
     if config.clip_norm is not None:
         optimizer = optax.chain(optax.clip_by_global_norm(config.clip_norm), optimizer)
     return optimizer
