@@ -95,14 +95,20 @@ class NavierStokesVorticity(AbstractSpectralStepper):
 
     def nonlinear(self, omega_hat: Array) -> Array:
         omega_hat = self.dealias * omega_hat
-        u, v = self.velocity(omega_hat)
-        omega_x, omega_y = self.to_physical(self.derivative * omega_hat)
-        advection_hat = self.to_fourier((u * omega_x + v * omega_y)[None])
-        result = -self.dealias * advection_hat
+        psi_hat = self.inverse_laplacian * omega_hat
+        # k_x varies along axis 0 only, k_y along axis 1 only: broadcastable slices keep
+        # the products small fusions. One single-channel transform per field, not stacked
+        # two-channel ones: under vmap the batched 2-channel FFTs ran 1.6x slower on CPU.
+        dx = self.derivative[0][:, :1]
+        dy = self.derivative[1][:1, :]
+        u = self.to_physical(dy * psi_hat)
+        v = self.to_physical(-dx * psi_hat)
+        omega_x = self.to_physical(dx * omega_hat)
+        omega_y = self.to_physical(dy * omega_hat)
+        result = -self.dealias * self.to_fourier(u * omega_x + v * omega_y)
         if self.forcing_hat is not None:
             result = result + self.forcing_hat
         return result
-
 
 def kolmogorov_forcing(
     domain_extent: float, num_points: int, *, wavenumber: int = 4, amplitude: float = 1.0
