@@ -110,6 +110,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
             result = result + self.forcing_hat
         return result
 
+
 def kolmogorov_forcing(
     domain_extent: float, num_points: int, *, wavenumber: int = 4, amplitude: float = 1.0
 ) -> Float[Array, " 1 n n"]:
