@@ -112,9 +112,10 @@ def dealiasing_mask(
 ) -> Float[Array, " 1 *spectral"]:
     """The Orszag 2/3-rule low-pass mask in `rfftn` layout.
 
-    Keeps the modes with $|m_d| \\le$ `fraction` $\\cdot N / 2$ on every axis. With
-    `fraction = 2/3` a quadratic product of masked fields is alias-free on the kept modes.
-    `fraction = 1` keeps every mode.
+    Keeps the modes with $|m_d| <$ `fraction` $\\cdot N / 2$ on every axis. With
+    `fraction = 2/3` a quadratic product of masked fields is alias-free on the kept modes
+    (that needs $3K < N$ for the highest kept mode $K$, hence the strict bound: at
+    $N = 48$ mode 16 goes); with `1/2` a cubic one is. `fraction = 1` keeps every mode.
 
     **Returns:**
 
@@ -127,8 +128,10 @@ def dealiasing_mask(
         )
     _check_grid(num_spatial_dims, 1.0, num_points)
     k = _integer_wavenumbers(num_spatial_dims, num_points)
+    if fraction == 1.0:
+        return jnp.ones((1, *k.shape[1:]))
     cutoff = fraction * (num_points // 2)
-    keep = np.all(np.abs(k) <= cutoff + 1e-6, axis=0)
+    keep = np.all(np.abs(k) < cutoff - 1e-6, axis=0)
     return jnp.asarray(keep[None], dtype=float)
 
 
