@@ -22,10 +22,11 @@ import jax.random as jr
 import numpy as np
 
 from sciml_jax.config import OptimizerConfig, TrainConfig
-from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
+from sciml_jax.geometry import Interval, TimeDomain
 from sciml_jax.losses import dirichlet_loss, residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Burgers
+from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import fit
 
 NU = 0.01 / np.pi

@@ -35,13 +35,13 @@ import jax
 import jax.numpy as jnp
 
 from sciml_jax.distributed import sweep
+from sciml_jax.ops import make_grid
 from sciml_jax.sim import (
-    Burgers,
+    BurgersStepper,
     DarcySolver,
     HeatExplicit,
     KuramotoSivashinsky,
     NavierStokesVorticity,
-    make_grid,
     rollout_final,
 )
 
@@ -150,7 +150,7 @@ def burgers_rows(args, exponax):
     n, length, dt, nu = 1024, 2.0, 1e-3, 0.01 / jnp.pi
     x = make_grid(1, length, n, origin=-1.0)
     u0 = -jnp.sin(jnp.pi * x)
-    ours = Burgers(1, length, n, dt, diffusivity=nu, order=2)
+    ours = BurgersStepper(1, length, n, dt, diffusivity=nu, order=2)
     theirs = None
     if exponax is not None:
         theirs = exponax.stepper.Burgers(1, length, n, dt, diffusivity=nu, order=2)
@@ -193,7 +193,7 @@ def sweep_cases():
         u0 = jnp.sin(make_grid(1, length, n)) + 0.5
 
         def solve(nu, u0=u0, n=n, steps=steps, length=length, dt=dt):
-            return rollout_final(Burgers(1, length, n, dt, diffusivity=nu), u0, steps)
+            return rollout_final(BurgersStepper(1, length, n, dt, diffusivity=nu), u0, steps)
 
         cases.append(
             (
@@ -294,7 +294,7 @@ def sweep_step_costs(args, count: int):
     viscosities = jnp.geomspace(0.01, 0.5, count)
 
     def solve(nu):
-        return rollout_final(Burgers(1, length, n, dt, diffusivity=nu), u0, steps)
+        return rollout_final(BurgersStepper(1, length, n, dt, diffusivity=nu), u0, steps)
 
     def ffts(u_hat):
         def four(v, _):

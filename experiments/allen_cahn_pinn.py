@@ -12,11 +12,12 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
-from sciml_jax.losses import pointwise, residual_loss
+from sciml_jax.geometry import Interval, TimeDomain
+from sciml_jax.losses import causal_loss, pointwise, residual_loss
 from sciml_jax.nn import MLP, PeriodicEmbedding, PirateNet
 from sciml_jax.pde import AllenCahn
-from sciml_jax.train import RunDir, causal_loss, fit
+from sciml_jax.sampling import CollocationSampler
+from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Allen-Cahn u_t = 1e-4 u_xx + 5(u - u^3), periodic, u0 = x^2 cos(pi x), vs ETDRK4"
@@ -68,8 +69,9 @@ class AllenCahnAnsatz(eqx.Module):
 
 def reference_solution(problem: ProblemConfig):
     """ETDRK4 on [-1, 1) with `reference_points` modes; 201 snapshots in t in [0, 1]."""
-    from sciml_jax.sim import AllenCahn as AllenCahnStepper
-    from sciml_jax.sim import make_grid, rollout
+    from sciml_jax.ops import make_grid
+    from sciml_jax.sim import AllenCahnStepper as AllenCahnStepper
+    from sciml_jax.sim import rollout
 
     with jax.enable_x64(True):
         n = problem.reference_points

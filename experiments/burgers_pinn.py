@@ -12,11 +12,12 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
-from sciml_jax.losses import dirichlet_loss, pointwise, residual_loss
+from sciml_jax.geometry import Interval, TimeDomain
+from sciml_jax.losses import causal_loss, dirichlet_loss, pointwise, residual_loss
 from sciml_jax.nn import MLP, Ansatz, FourierFeatures
 from sciml_jax.pde import Burgers, burgers_cole_hopf
-from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir, causal_loss, fit
+from sciml_jax.sampling import CollocationSampler
+from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir, fit
 from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf solution"

@@ -10,8 +10,9 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
+from sciml_jax.ops import make_grid
 from sciml_jax.pde import burgers_cole_hopf
-from sciml_jax.sim import Burgers, make_grid, rollout
+from sciml_jax.sim import BurgersStepper, rollout
 from sciml_jax.train import RunDir
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx from -sin(pi x), spectral ETDRK4 vs Cole-Hopf"
@@ -43,7 +44,7 @@ def run(config: Config, run: RunDir) -> dict:
             f"of problem.save_every={p.save_every}; e.g. dt=1e-3, t_final=0.99, save_every=10."
         )
     x = make_grid(1, 2.0, p.num_points, origin=-1.0)
-    stepper = Burgers(
+    stepper = BurgersStepper(
         1,
         2.0,
         p.num_points,

@@ -18,7 +18,8 @@ from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import diffusion_reaction_dataset
 from sciml_jax.nn import DeepONet
-from sciml_jax.train import MinibatchSampler, fit
+from sciml_jax.sampling import MinibatchSampler
+from sciml_jax.train import fit
 from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "DeepONet diffusion-reaction: GRF source u(x) -> s(x, t), 2D trunk (x, t)"

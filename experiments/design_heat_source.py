@@ -7,9 +7,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax.analysis import compiled_memory_bytes, gradient_check, rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import Diffusion, compiled_memory_bytes, gradient_check, make_grid, rollout
+from sciml_jax.ops import make_grid
+from sciml_jax.sim import Diffusion, rollout
 from sciml_jax.train import RunDir, fit
 
 DESCRIPTION = (

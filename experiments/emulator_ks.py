@@ -15,7 +15,6 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from sciml_jax.analysis import (
-    autoregressive_rollout,
     blowup_step,
     energy_per_step,
     geometric_mean_nrmse,
@@ -23,14 +22,12 @@ from sciml_jax.analysis import (
 )
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import ks_trajectories
-from sciml_jax.nn import FNO, DilatedResNet, UNet
-from sciml_jax.train import (
-    ResidualEmulator,
-    TrajectorySampler,
-    fit,
-    make_autoregressive_loss,
-    project_modes,
-)
+from sciml_jax.losses import make_autoregressive_loss
+from sciml_jax.nn import FNO, DilatedResNet, ResidualEmulator, UNet
+from sciml_jax.ops import project_modes
+from sciml_jax.sampling import TrajectorySampler
+from sciml_jax.sim import rollout
+from sciml_jax.train import fit
 
 DESCRIPTION = (
     "KS (N=256) emulators: one-step vs unrolled training; 200-step nRMSE, 2000-step stability"
@@ -114,10 +111,10 @@ def evaluate_emulator(
     checks: blow-up (non-finite or |u| > bound) and the energy relative to the attractor's
     (largest over all steps, and the mean over the last `test.shape[1] - 1` steps)."""
     steps = test.shape[1] - 1
-    predict = jax.jit(jax.vmap(lambda u0: autoregressive_rollout(model, u0, steps)))
+    predict = jax.jit(jax.vmap(lambda u0: rollout(model, u0, steps)[1:]))
     nrmse = jax.vmap(nrmse_per_step)(predict(test[:, 0]), test[:, 1:])  # (traj, steps)
     mean_nrmse = jnp.mean(nrmse, axis=0)
-    long = jax.jit(jax.vmap(lambda u0: autoregressive_rollout(model, u0, stability_steps)))
+    long = jax.jit(jax.vmap(lambda u0: rollout(model, u0, stability_steps)[1:]))
     long_rollouts = long(test[:, 0])
     blew_up, first_bad = jax.vmap(lambda t: blowup_step(t, bound))(long_rollouts)
     energy = jax.vmap(energy_per_step)(long_rollouts) / attractor_energy  # (traj, steps)

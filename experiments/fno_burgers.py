@@ -12,7 +12,8 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import Normalizer, burgers_dataset
 from sciml_jax.losses import relative_l2_loss
 from sciml_jax.nn import FNO
-from sciml_jax.train import MinibatchSampler, epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.sampling import MinibatchSampler
+from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
 
 DESCRIPTION = "FNO-1D on viscous Burgers (nu=0.1) u0 -> u(1); paper rel L2 1.6e-3 at s=1024"
 

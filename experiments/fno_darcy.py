@@ -11,7 +11,8 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import Normalizer, darcy_dataset
 from sciml_jax.losses import relative_l2_loss
 from sciml_jax.nn import FNO
-from sciml_jax.train import MinibatchSampler, epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.sampling import MinibatchSampler
+from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
 
 DESCRIPTION = "FNO-2D on Darcy (a in {3,12}, f=1) at s=85; paper rel L2 1.08e-2"
 

@@ -12,7 +12,8 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import navier_stokes_dataset
 from sciml_jax.losses import relative_l2_loss
 from sciml_jax.nn import FNO
-from sciml_jax.train import MinibatchSampler, epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.sampling import MinibatchSampler
+from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
 
 DESCRIPTION = "FNO-2D on NS vorticity (nu=1e-3, 64^2, 10 -> 10 steps); paper rel L2 1.28e-2"
 

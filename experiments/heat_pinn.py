@@ -11,10 +11,11 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
+from sciml_jax.geometry import Interval, TimeDomain
 from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Heat
+from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import save_field_comparison
 

@@ -12,10 +12,11 @@ import numpy as np
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.geometry import CollocationSampler, Rectangle
+from sciml_jax.geometry import Rectangle
 from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP, FourierFeatures
 from sciml_jax.pde import Helmholtz
+from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import save_field_comparison
 

@@ -7,14 +7,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from sciml_jax.analysis import compiled_memory_bytes, gradient_check
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import (
-    Burgers,
-    compiled_memory_bytes,
-    gradient_check,
-    make_grid,
-    rollout,
-)
+from sciml_jax.ops import make_grid
+from sciml_jax.sim import BurgersStepper, rollout
 from sciml_jax.train import RunDir, fit
 
 DESCRIPTION = (
@@ -59,7 +55,7 @@ def simulate(viscosity, p: ProblemConfig, refinement: int = 1, checkpoint: bool 
     n = p.num_points * refinement
     dt = p.dt / refinement
     steps = int(round(p.t_final / p.dt)) * refinement
-    stepper = Burgers(1, 2 * jnp.pi, n, dt, diffusivity=viscosity, order=4)
+    stepper = BurgersStepper(1, 2 * jnp.pi, n, dt, diffusivity=viscosity, order=4)
     x = make_grid(1, 2 * jnp.pi, n)
     trajectory = rollout(
         stepper,

@@ -7,9 +7,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax.analysis import gradient_check, rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import DarcySolver, gradient_check
+from sciml_jax.sim import DarcySolver
 from sciml_jax.train import RunDir, fit
 
 DESCRIPTION = (

@@ -8,9 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax.analysis import gradient_check, rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import Diffusion, gradient_check, make_grid, rollout_final
+from sciml_jax.ops import make_grid
+from sciml_jax.sim import Diffusion, rollout_final
 from sciml_jax.train import RunDir, fit
 
 DESCRIPTION = (

@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import KuramotoSivashinsky, make_grid, rollout
+from sciml_jax.ops import make_grid
+from sciml_jax.sim import KuramotoSivashinsky, rollout
 from sciml_jax.train import RunDir
 
 DESCRIPTION = (

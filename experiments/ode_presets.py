@@ -8,16 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from sciml_jax.analysis import gradient_check
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import (
-    DampedPendulum,
-    Kepler,
-    Lorenz,
-    LotkaVolterra,
-    Robertson,
-    gradient_check,
-    solve_ode,
-)
+from sciml_jax.sim import DampedPendulum, Kepler, Lorenz, LotkaVolterra, Robertson, solve_ode
 from sciml_jax.train import RunDir
 
 DESCRIPTION = (

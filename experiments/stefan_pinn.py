@@ -49,12 +49,13 @@ from jax.scipy.special import erf
 
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
-from sciml_jax.geometry import CollocationSampler, Interval, TimeDomain
-from sciml_jax.losses import dirichlet_loss, pointwise, residual_loss
+from sciml_jax.geometry import Interval, TimeDomain
+from sciml_jax.losses import causal_loss, dirichlet_loss, pointwise, residual_loss
 from sciml_jax.nn import MLP, FourierFeatures
-from sciml_jax.ops import partial
+from sciml_jax.ops import partial_derivative
 from sciml_jax.pde import StefanEnthalpy, stefan_neumann_lambda, stefan_neumann_solution
-from sciml_jax.train import FixedWeighting, RunDir, causal_loss, fit
+from sciml_jax.sampling import CollocationSampler
+from sciml_jax.train import FixedWeighting, RunDir, fit
 from sciml_jax.viz import save_field_comparison
 
 DESCRIPTION = "One-phase Stefan (melting) by the enthalpy method, front vs the Neumann solution"
@@ -303,7 +304,7 @@ def cell_balance(model, pde: StefanEnthalpy, lattice, n_cells: int, times, sharp
 
     stored_t = jax.jvp(storage, (times,), (jnp.ones_like(times),))[1]
     edges = lattice[::per_cell]
-    t_x = partial(model, "x")(_grid(edges, times)).reshape(len(times), -1)
+    t_x = partial_derivative(model, "x")(_grid(edges, times)).reshape(len(times), -1)
     balance = stored_t - pde.diffusivity * jnp.diff(t_x, axis=-1)
     return balance / (per_cell * spacing)
 

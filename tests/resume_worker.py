@@ -13,7 +13,8 @@ import jax.random as jr
 import numpy as np
 
 from sciml_jax.config import OptimizerConfig, TrainConfig
-from sciml_jax.train import AbstractSampler, RunDir, fit
+from sciml_jax.sampling import AbstractSampler
+from sciml_jax.train import RunDir, fit
 
 
 class MinibatchSampler(AbstractSampler):

@@ -12,7 +12,7 @@ from sciml_jax.analysis import (
     max_stable_dt,
     spectral_radius,
 )
-from sciml_jax.sim import AllenCahn, HeatCrankNicolson, HeatExplicit
+from sciml_jax.sim import AllenCahnStepper, HeatCrankNicolson, HeatExplicit
 
 
 def test_explicit_heat_symbol_matches_closed_form(x64):
@@ -62,7 +62,7 @@ def test_allen_cahn_equilibria_stability_from_jacobian_spectrum(x64):
     # u = 0 is unstable: the k = 0 mode grows like exp(c dt). eps is large enough that
     # the modes removed by dealiasing (which see only the linear part c - eps k^2) decay.
     c, dt = 5.0, 0.01
-    stepper = AllenCahn(1, 2.0, 16, dt, diffusivity=5e-2, reaction_coefficient=c, order=4)
+    stepper = AllenCahnStepper(1, 2.0, 16, dt, diffusivity=5e-2, reaction_coefficient=c, order=4)
     stable = jacobian_spectrum(stepper, jnp.ones((1, 16)))
     unstable = jacobian_spectrum(stepper, jnp.zeros((1, 16)))
     np.testing.assert_allclose(np.abs(stable[0]), np.exp(-2 * c * dt), rtol=1e-5)

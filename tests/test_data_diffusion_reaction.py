@@ -8,11 +8,8 @@ import jax.random as jr
 import numpy as np
 import pytest
 
-from sciml_jax.data import (
-    diffusion_reaction_dataset,
-    sample_rbf_function,
-    solve_diffusion_reaction,
-)
+from sciml_jax.data import diffusion_reaction_dataset, sample_rbf_function
+from sciml_jax.sim import solve_diffusion_reaction
 
 
 def test_second_order_convergence_to_manufactured_solution(x64):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from sciml_jax.distributed import sweep
-from sciml_jax.sim import Diffusion, make_grid, rollout_final
+from sciml_jax.ops import make_grid
+from sciml_jax.sim import Diffusion, rollout_final
 
 
 def _decay(alpha):

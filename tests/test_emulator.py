@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from sciml_jax.analysis import (
-    autoregressive_rollout,
     blowup_step,
     energy_per_step,
     geometric_mean_nrmse,
@@ -17,16 +16,12 @@ from sciml_jax.analysis import (
 )
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig
 from sciml_jax.data import ks_trajectories
-from sciml_jax.nn import FNO, SpectralConv
-from sciml_jax.train import (
-    MinibatchSampler,
-    ResidualEmulator,
-    TrajectorySampler,
-    curriculum_horizon,
-    fit,
-    make_autoregressive_loss,
-    project_modes,
-)
+from sciml_jax.losses import make_autoregressive_loss
+from sciml_jax.nn import FNO, ResidualEmulator, SpectralConv
+from sciml_jax.ops import project_modes
+from sciml_jax.sampling import MinibatchSampler, TrajectorySampler, curriculum_horizon
+from sciml_jax.sim import rollout
+from sciml_jax.train import fit
 
 
 class _Scale:
@@ -42,7 +37,7 @@ class _Scale:
 def test_rollout_metrics_closed_form():
     u0 = jnp.sin(jnp.linspace(0, 6, 32))[None]
     a = 0.9
-    reference = autoregressive_rollout(lambda u: a * u, u0, 120)
+    reference = rollout(lambda u: a * u, u0, 120)[1:]
     np.testing.assert_allclose(reference[9], a**10 * u0, rtol=1e-5)
     epsilon = 0.01 * jnp.arange(1, 121)
     prediction = reference * (1 + epsilon)[:, None, None]
@@ -147,7 +142,7 @@ def test_one_step_training_learns_exact_heat_step(getkey):
         key=getkey(),
         sampler=TrajectorySampler(trajectories[:12], batch_size=8),
     )
-    prediction = autoregressive_rollout(result.model, trajectories[12, 0], 10)
+    prediction = rollout(result.model, trajectories[12, 0], 10)[1:]
     error = nrmse_per_step(prediction, trajectories[12, 1:])
     assert float(error[-1]) < 1e-3
     learned = 1 + result.model.net.weight[0, 0, 1:modes, 0]  # real part of the multiplier
@@ -213,8 +208,8 @@ def test_ks_emulator_rollout_10x_horizon_is_stable_with_projection():
             key=jr.key(1),
             sampler=TrajectorySampler(train, 16, 1),
         )
-        rollout = jax.vmap(lambda u0, m=result.model: autoregressive_rollout(m, u0, 600))
-        energy = jax.vmap(energy_per_step)(rollout(test[:, 0])) / attractor_energy
+        rollouts = jax.vmap(lambda u0, m=result.model: rollout(m, u0, 600)[1:])
+        energy = jax.vmap(energy_per_step)(rollouts(test[:, 0])) / attractor_energy
         ratios[zero_mean] = (
             float(jnp.nan_to_num(jnp.max(energy), nan=jnp.inf)),
             np.asarray(jnp.mean(energy[:, -60:], axis=1)),

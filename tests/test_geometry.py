@@ -6,13 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sciml_jax.geometry import (
-    Box,
+from sciml_jax.geometry import Box, Disk, Interval, Rectangle, TimeDomain
+from sciml_jax.sampling import (
     CollocationSampler,
-    Disk,
-    Interval,
-    Rectangle,
-    TimeDomain,
     latin_hypercube,
     rad_select,
     rar_refine,

@@ -9,7 +9,7 @@ import pytest
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig
 from sciml_jax.losses import residual_loss
 from sciml_jax.nn import Ansatz, PeriodicEmbedding, PirateNet
-from sciml_jax.ops import partial
+from sciml_jax.ops import partial_derivative
 
 
 def _set_alphas(net, value):
@@ -108,7 +108,7 @@ def test_pinn_with_pirate_net_solves_poisson_to_the_exact_solution(getkey):
     model = Ansatz(net, lambda p, n: p[0] * (1 - p[0]) * n)
 
     def residual(u, p):
-        return partial(u, "x", "x")(p) - source(p[0])
+        return partial_derivative(u, "x", "x")(p) - source(p[0])
 
     nodes = jnp.linspace(0.0, 1.0, 64)[:, None]
     schedule = ScheduleConfig(name="exponential", decay_steps=200, decay_rate=0.5)

@@ -113,7 +113,8 @@ def test_epoch_protocol_halves_learning_rate_per_epoch_not_per_step(getkey):
     import equinox as eqx
     import jax
 
-    from sciml_jax.train import MinibatchSampler, epoch_protocol, fit
+    from sciml_jax.sampling import MinibatchSampler
+    from sciml_jax.train import epoch_protocol, fit
 
     data = {"x": jnp.linspace(0.0, 1.0, 10)[:, None], "y": jnp.zeros((10, 1))}
     sampler = MinibatchSampler(data, batch_size=2)

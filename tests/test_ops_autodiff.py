@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from sciml_jax.ops import divergence, grad, hessian, laplacian, partial, taylor
+from sciml_jax.ops import divergence, grad, hessian, laplacian, partial_derivative, taylor
 
 
 def u(p):
@@ -39,15 +39,15 @@ def test_partial_derivatives_match_closed_forms(x64):
     @jax.jit
     def derivatives(p):
         return {
-            "x": partial(u, "x")(p),
-            "xx": partial(u, "x", "x")(p),
-            "xxx": partial(u, "x", "x", "x")(p),
-            "y": partial(u, "y")(p),
+            "x": partial_derivative(u, "x")(p),
+            "xx": partial_derivative(u, "x", "x")(p),
+            "xxx": partial_derivative(u, "x", "x", "x")(p),
+            "y": partial_derivative(u, "y")(p),
             # "t" is the last coordinate by convention.
-            "t": partial(u, "t")(p),
-            "xt": partial(u, "x", "t")(p),
-            "tx": partial(u, "t", "x")(p),
-            "xy": partial(u, 0, 1)(p),
+            "t": partial_derivative(u, "t")(p),
+            "xt": partial_derivative(u, "x", "t")(p),
+            "tx": partial_derivative(u, "t", "x")(p),
+            "xy": partial_derivative(u, 0, 1)(p),
         }
 
     got = derivatives(P)
@@ -88,9 +88,9 @@ def test_taylor_falls_back_when_jet_lacks_a_rule(x64):
     def f(p):
         return jnp.prod(jnp.sin(p))
 
-    d2 = partial(f, "x", "x")(P)
+    d2 = partial_derivative(f, "x", "x")(P)
     assert abs(d2 + f(P)) < 1e-13
-    d3 = partial(f, "x", "x", "x")(P)
+    d3 = partial_derivative(f, "x", "x", "x")(P)
     assert abs(d3 + jnp.cos(P[0]) * jnp.prod(jnp.sin(P[1:]))) < 1e-13
 
 
@@ -107,11 +107,11 @@ def test_divergence_of_a_vector_field(x64):
 
 def test_vmapped_operator_over_points(getkey):
     points = jax.random.uniform(getkey(), (64, 3))
-    values = jax.vmap(partial(u, "x", "x"))(points)
+    values = jax.vmap(partial_derivative(u, "x", "x"))(points)
     exact = jax.vmap(lambda p: closed_forms(p)["xx"])(points)
     assert float(jnp.max(jnp.abs(values - exact))) < 1e-4
 
 
 def test_unknown_axis_name_is_refused():
     with pytest.raises(ValueError, match="unknown coordinate name"):
-        partial(u, "w")
+        partial_derivative(u, "w")

@@ -5,6 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from sciml_jax.losses import (
+    causal_loss,
+    causal_weights,
     dirichlet_loss,
     monotonicity_penalty,
     neumann_loss,
@@ -15,12 +17,7 @@ from sciml_jax.losses import (
     residual_loss,
 )
 from sciml_jax.pde import Heat, Helmholtz
-from sciml_jax.train._pinn_weighting import (
-    GradNormWeighting,
-    NTKTraceWeighting,
-    causal_loss,
-    causal_weights,
-)
+from sciml_jax.train._pinn_weighting import GradNormWeighting, NTKTraceWeighting
 
 
 def test_exact_solutions_have_zero_residual(x64, getkey):

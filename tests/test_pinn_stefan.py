@@ -13,7 +13,7 @@ import pytest
 import yaml
 from jax.scipy.special import erf
 
-from sciml_jax.cli._registry import load_experiment
+from sciml_jax.workflow import load_experiment
 from sciml_jax.config import parse_config
 from sciml_jax.pde import StefanEnthalpy, stefan_neumann_lambda, stefan_neumann_solution
 

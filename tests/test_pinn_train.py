@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.cli._registry import load_experiment
+from sciml_jax.workflow import load_experiment
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig, parse_config
 from sciml_jax.losses import data_loss, residual_loss
 from sciml_jax.nn import MLP, Ansatz

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sciml_jax.cli._registry import load_experiment
+from sciml_jax.workflow import load_experiment
 from sciml_jax.config import load_yaml, parse_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))

@@ -9,8 +9,9 @@ import pytest
 import scipy.linalg
 
 from sciml_jax.analysis import fit_convergence_order
+from sciml_jax.ops import make_grid
 from sciml_jax.sim import (
-    Burgers,
+    BurgersStepper,
     DampedPendulum,
     Diffusion,
     Kepler,
@@ -23,7 +24,6 @@ from sciml_jax.sim import (
     SymplecticEuler,
     VelocityVerlet,
     hamiltonian_vector_field,
-    make_grid,
     rollout,
     rollout_final,
     solve_method_of_lines,
@@ -174,7 +174,7 @@ def test_symplectic_euler_equals_diffrax_semi_implicit_euler(x64):
 def test_method_of_lines_burgers_matches_etdrk(x64):
     x = make_grid(1, 2 * jnp.pi, 64)
     u0 = jnp.sin(x) + 0.2
-    stepper = Burgers(1, 2 * jnp.pi, 64, 0.01, diffusivity=0.1, order=4)
+    stepper = BurgersStepper(1, 2 * jnp.pi, 64, 0.01, diffusivity=0.1, order=4)
     etdrk = rollout_final(stepper, u0, 100)
     sol = solve_method_of_lines(spectral_rhs(stepper), u0, 0.0, 1.0, rtol=1e-10, atol=1e-12)
     assert float(jnp.max(jnp.abs(sol.ys[-1] - etdrk))) <= 1e-7

@@ -7,19 +7,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sciml_jax.ops import dealiasing_mask
+from sciml_jax.ops import dealiasing_mask, make_grid
 from sciml_jax.sim import (
     ETDRK,
     Advection,
-    AllenCahn,
-    Burgers,
+    AllenCahnStepper,
+    BurgersStepper,
     Diffusion,
     GrayScott,
     KortewegDeVries,
     KuramotoSivashinsky,
     NavierStokesVorticity,
     kolmogorov_forcing,
-    make_grid,
     phi_functions,
     rollout,
     rollout_final,
@@ -68,7 +67,7 @@ def test_burgers_matches_cole_hopf_float64_n1024(x64):
 
     nu = 0.01 / jnp.pi
     x = make_grid(1, 2.0, 1024, origin=-1.0)
-    stepper = Burgers(
+    stepper = BurgersStepper(
         1,
         2.0,
         1024,
@@ -217,7 +216,9 @@ def test_etdrk_temporal_convergence_order(x64, order):
     u0 = jnp.sin(x) + 0.3 * jnp.cos(2 * x)
 
     def solve(num_steps, scheme_order):
-        stepper = Burgers(1, length, n, t_final / num_steps, diffusivity=0.2, order=scheme_order)
+        stepper = BurgersStepper(
+            1, length, n, t_final / num_steps, diffusivity=0.2, order=scheme_order
+        )
         return rollout_final(stepper, u0, num_steps)
 
     reference = solve(512, 4)
@@ -244,7 +245,7 @@ def test_allen_cahn_energy_decreases_and_stays_in_unit_band(x64):
     eps, c = 1e-3, 5.0
     x = make_grid(1, 2.0, 256, origin=-1.0)
     u0 = x**2 * jnp.cos(jnp.pi * x)
-    stepper = AllenCahn(1, 2.0, 256, 1e-3, diffusivity=eps, reaction_coefficient=c)
+    stepper = AllenCahnStepper(1, 2.0, 256, 1e-3, diffusivity=eps, reaction_coefficient=c)
     trajectory = rollout(stepper, u0, 500, save_every=50)
 
     def energy(u):
@@ -288,7 +289,7 @@ def test_vmapped_viscosity_sweep_equals_loop(getkey):
     viscosities = jnp.array([0.05, 0.1, 0.2])
 
     def final(nu):
-        return rollout_final(Burgers(1, 2 * jnp.pi, 64, 0.01, diffusivity=nu), u0, 50)
+        return rollout_final(BurgersStepper(1, 2 * jnp.pi, 64, 0.01, diffusivity=nu), u0, 50)
 
     swept = jax.jit(jax.vmap(final))(viscosities)
     jitted = jax.jit(final)
@@ -316,7 +317,7 @@ def test_gradient_through_rollout_matches_finite_difference(x64):
 
     @jax.jit
     def loss(nu):
-        stepper = Burgers(1, 2 * jnp.pi, 32, 0.05, diffusivity=nu, order=4)
+        stepper = BurgersStepper(1, 2 * jnp.pi, 32, 0.05, diffusivity=nu, order=4)
         return jnp.sum(rollout(stepper, u0, 20, save_every=5, checkpoint=True) ** 2)
 
     grad = jax.jit(jax.grad(loss))(0.1)
@@ -326,7 +327,7 @@ def test_gradient_through_rollout_matches_finite_difference(x64):
 
 
 def test_bad_inputs_raise_value_errors():
-    stepper = Burgers(1, 2.0, 32, 0.01)
+    stepper = BurgersStepper(1, 2.0, 32, 0.01)
     with pytest.raises(ValueError, match="channels first"):
         stepper(jnp.zeros(32))
     with pytest.raises(ValueError, match="multiple of save_every"):
@@ -334,7 +335,7 @@ def test_bad_inputs_raise_value_errors():
     with pytest.raises(ValueError, match="order"):
         ETDRK(jnp.zeros(3), 0.1, order=5)
     with pytest.raises(ValueError, match="num_points"):
-        Burgers(1, 2.0, 1, 0.01)
+        BurgersStepper(1, 2.0, 1, 0.01)
     with pytest.raises(ValueError, match="forcing"):
         NavierStokesVorticity(1.0, 16, 0.01, forcing=jnp.zeros((16, 16)))
 
@@ -355,12 +356,12 @@ def test_diffusion_with_steady_source_is_exact(x64):
 STEPPERS = {
     "diffusion_3d": lambda: Diffusion(3, 1.0, 8, 0.01, diffusivity=0.1),
     "advection_2d": lambda: Advection(2, 1.0, 16, 0.01, velocity=(1.0, -0.5)),
-    "burgers_1d": lambda: Burgers(1, 2 * jnp.pi, 32, 0.01, diffusivity=0.1),
-    "burgers_2d": lambda: Burgers(2, 2 * jnp.pi, 16, 0.01, diffusivity=0.1, order=3),
+    "burgers_1d": lambda: BurgersStepper(1, 2 * jnp.pi, 32, 0.01, diffusivity=0.1),
+    "burgers_2d": lambda: BurgersStepper(2, 2 * jnp.pi, 16, 0.01, diffusivity=0.1, order=3),
     "kdv": lambda: KortewegDeVries(1, 20.0, 32, 1e-3),
     "ks_conservative": lambda: KuramotoSivashinsky(1, 22.0, 32, 0.05, order=4),
     "ks_combustion_2d": lambda: KuramotoSivashinsky(2, 22.0, 16, 0.05, form="combustion"),
-    "allen_cahn": lambda: AllenCahn(1, 2.0, 32, 1e-3, diffusivity=1e-2),
+    "allen_cahn": lambda: AllenCahnStepper(1, 2.0, 32, 1e-3, diffusivity=1e-2),
     "gray_scott_2d": lambda: GrayScott(2, 1.0, 16, 1.0),
     "navier_stokes": lambda: NavierStokesVorticity(1.0, 16, 1e-3, order=4),
 }

@@ -9,7 +9,8 @@ import optax
 import pytest
 
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig
-from sciml_jax.train import AbstractSampler, fit, make_optimizer, make_schedule
+from sciml_jax.sampling import AbstractSampler
+from sciml_jax.train import fit, make_optimizer, make_schedule
 
 QUIET = dict(progress=False)
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from sciml_jax.config import OptimizerConfig, TrainConfig
+from sciml_jax.sampling import AbstractSampler
 from sciml_jax.train import (
-    AbstractSampler,
     NonFiniteLossError,
     RunDir,
     fit,

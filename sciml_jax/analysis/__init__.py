@@ -1,10 +1,11 @@
 from ._convergence import fit_convergence_order as fit_convergence_order
+from ._diagnostics import compiled_memory_bytes as compiled_memory_bytes
+from ._diagnostics import gradient_check as gradient_check
 from ._metrics import rel_l2 as rel_l2
-from ._rollout import autoregressive_rollout as autoregressive_rollout
-from ._rollout import blowup_step as blowup_step
-from ._rollout import energy_per_step as energy_per_step
-from ._rollout import geometric_mean_nrmse as geometric_mean_nrmse
-from ._rollout import nrmse_per_step as nrmse_per_step
+from ._rollout_metrics import blowup_step as blowup_step
+from ._rollout_metrics import energy_per_step as energy_per_step
+from ._rollout_metrics import geometric_mean_nrmse as geometric_mean_nrmse
+from ._rollout_metrics import nrmse_per_step as nrmse_per_step
 from ._stability import fourier_symbol as fourier_symbol
 from ._stability import jacobian_spectrum as jacobian_spectrum
 from ._stability import max_stable_dt as max_stable_dt

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import ConfigError, apply_overrides, config_to_dict, load_yaml, parse_config
-from ._registry import available, load_experiment
+from ..workflow import available_experiments as available
+from ..workflow import load_experiment
 
 
 def _parse(raw: dict, source: str):

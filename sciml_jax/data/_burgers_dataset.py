@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from ..sim import Burgers, rollout_final
+from ..sim import BurgersStepper, rollout_final
 from ._cache import cached_dataset, generate_in_batches
 from ._grf import GaussianRandomField
 
@@ -99,7 +99,7 @@ def burgers_dataset(
         num_modes=grf_modes,
         zero_mean=zero_mean,
     )
-    stepper = Burgers(1, 1.0, solve_points, dt, diffusivity=viscosity, order=4)
+    stepper = BurgersStepper(1, 1.0, solve_points, dt, diffusivity=viscosity, order=4)
     stride = solve_points // resolution
 
     def one(key):

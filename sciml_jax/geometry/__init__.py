@@ -4,9 +4,3 @@ from ._domains import Disk as Disk
 from ._domains import Interval as Interval
 from ._domains import Rectangle as Rectangle
 from ._domains import TimeDomain as TimeDomain
-from ._samplers import CollocationSampler as CollocationSampler
-from ._samplers import latin_hypercube as latin_hypercube
-from ._samplers import rad_select as rad_select
-from ._samplers import rar_refine as rar_refine
-from ._samplers import sobol_points as sobol_points
-from ._samplers import unit_points as unit_points

@@ -1,3 +1,6 @@
+from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss
+from ._causal import causal_loss as causal_loss
+from ._causal import causal_weights as causal_weights
 from ._constraints import inequality_penalty as inequality_penalty
 from ._constraints import monotonicity_penalty as monotonicity_penalty
 from ._constraints import normalisation_penalty as normalisation_penalty

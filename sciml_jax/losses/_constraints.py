@@ -1,14 +1,11 @@
 """Penalty and normalisation constraints for PINN-style fitting."""
 
-from collections.abc import Callable
-
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._types import PointFunction
 from ..ops import grad
-
-PointFunction = Callable[[Float[Array, " dim"]], Array]
 
 
 def inequality_penalty(values: Array) -> Float[Array, ""]:

@@ -11,9 +11,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._types import PointFunction
 from ..ops import taylor
-
-PointFunction = Callable[[Float[Array, " dim"]], Array]
 
 
 def _mean_square(values: Array) -> Array:

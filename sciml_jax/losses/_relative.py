@@ -6,6 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ..analysis import rel_l2
+
 __all__ = ["relative_l2_loss", "relative_h1_loss"]
 
 
@@ -29,8 +31,7 @@ def relative_l2_loss(
             f"relative_l2_loss got prediction {prediction.shape} and target {target.shape}; "
             "pass one unbatched sample of the same shape (vmap over the batch)."
         )
-    diff = jnp.sqrt(jnp.sum((prediction - target) ** 2))
-    return diff / (jnp.sqrt(jnp.sum(target**2)) + eps)
+    return rel_l2(prediction, target, eps)
 
 
 def relative_h1_loss(

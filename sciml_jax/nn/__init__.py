@@ -3,6 +3,7 @@ from ._dilated_resnet import DilatedResNet as DilatedResNet
 from ._embeddings import AbstractEmbedding as AbstractEmbedding
 from ._embeddings import FourierFeatures as FourierFeatures
 from ._embeddings import PeriodicEmbedding as PeriodicEmbedding
+from ._emulator import ResidualEmulator as ResidualEmulator
 from ._fno import FNO as FNO
 from ._fno import FNOBlock as FNOBlock
 from ._fno import PointwiseLinear as PointwiseLinear

@@ -1,8 +1,9 @@
 """Derivative operators on functions of one point, for stating PDE residuals.
 
 Every operator here takes a function `u(p)` of ONE point `p` of shape `(dim,)` and
-returns a new function of one point, so operators compose (`partial(partial(u, "x"), "t")`)
-and `jax.vmap` batches them over collocation points from the outside.
+returns a new function of one point, so operators compose
+(`partial_derivative(partial_derivative(u, "x"), "t")`) and `jax.vmap` batches them over
+collocation points from the outside.
 
 They also accept many points at once as columns, `p` of shape `(dim, n)`, when `u`
 broadcasts over that trailing axis (our networks do): the tangent is then the unit
@@ -21,16 +22,16 @@ on CPU); from third order on they use Taylor mode (`jax.experimental.jet`), whic
 `u, u', u'', ...` from a single propagation whose cost grows linearly in the order.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 from jax.experimental import jet as _jet
-from jaxtyping import Array, Float
+from jaxtyping import Array
+
+from .._types import PointFunction
 
 _AXIS_NAMES = {"x": 0, "y": 1, "z": 2, "t": -1}
-
-PointFunction = Callable[[Float[Array, " dim"]], Array]
 
 
 def axis_index(axis: int | str, dim: int | None = None) -> int:
@@ -66,9 +67,12 @@ def axis_index(axis: int | str, dim: int | None = None) -> int:
     return index
 
 
-def _unit(p: Array, axis: int | str) -> Array:
-    # The coordinate axis is the first one: a point is (dim,) or, batched as columns,
-    # (dim, n); the tangent is the unit vector in every column.
+def coordinate_direction(p: Array, axis: int | str) -> Array:
+    """The unit tangent along coordinate `axis` at `p`, for `jax.jvp` and `taylor`.
+
+    The coordinate axis is the first one: a point is `(dim,)` or, batched as columns,
+    `(dim, n)`; the tangent is the unit vector in every column.
+    """
     return jnp.zeros_like(p).at[axis_index(axis, p.shape[0])].set(1)
 
 
@@ -99,12 +103,12 @@ def directional(u: PointFunction, direction: Array) -> PointFunction:
     return derivative
 
 
-def partial(u: PointFunction, *axes: int | str) -> PointFunction:
+def partial_derivative(u: PointFunction, *axes: int | str) -> PointFunction:
     r"""A partial derivative of any order: $\partial_x u$, $\partial_{xx} u$, $\partial_{xt} u$.
 
-    `partial(u, "x", "x")` is $u_{xx}$; `partial(u, "x", "t")` is $u_{xt}$. Each derivative
-    is one forward-mode (`jvp`) pass nested over the previous ones; a run of equal axes
-    at the end (`"x", "x"`) is taken in a single Taylor-mode pass instead.
+    `partial_derivative(u, "x", "x")` is $u_{xx}$; `partial_derivative(u, "x", "t")` is
+    $u_{xt}$. Each derivative is one forward-mode (`jvp`) pass nested over the previous
+    ones; a run of equal axes at the end (`"x", "x"`) is taken in a single Taylor-mode pass instead.
 
     **Arguments:**
 
@@ -120,12 +124,14 @@ def partial(u: PointFunction, *axes: int | str) -> PointFunction:
 
     ```python
     u = lambda p: jnp.sin(p[0]) * jnp.exp(-p[1])     # p = (x, t)
-    u_xx = partial(u, "x", "x")
+    u_xx = partial_derivative(u, "x", "x")
     u_xx(jnp.array([0.3, 0.1]))                     # -sin(0.3) exp(-0.1)
     ```
     """
     if not axes:
-        raise ValueError("partial needs at least one coordinate, e.g. partial(u, 'x').")
+        raise ValueError(
+            "partial_derivative needs at least one coordinate, e.g. partial_derivative(u, 'x')."
+        )
     for axis in axes:
         axis_index(axis)
     # Group the trailing run of identical axes: one jet pass of that order.
@@ -140,14 +146,14 @@ def partial(u: PointFunction, *axes: int | str) -> PointFunction:
         return _first(inner, last)
 
     def derivative(p):
-        return taylor(inner, p, _unit(p, last), order)[order]
+        return taylor(inner, p, coordinate_direction(p, last), order)[order]
 
     return derivative
 
 
 def _first(u: PointFunction, axis: int | str) -> PointFunction:
     def derivative(p):
-        return jax.jvp(u, (p,), (_unit(p, axis),))[1]
+        return jax.jvp(u, (p,), (coordinate_direction(p, axis),))[1]
 
     return derivative
 

@@ -16,7 +16,8 @@ from .._types import Array, Float
 Boundary = Literal["periodic", "dirichlet"]
 
 
-def _check_boundary(boundary: str) -> None:
+def check_boundary(boundary: str) -> None:
+    """Refuse a boundary other than the two the finite-difference grids know."""
     if boundary not in ("periodic", "dirichlet"):
         raise ValueError(
             f"boundary must be 'periodic' or 'dirichlet', got {boundary!r}; "
@@ -26,7 +27,7 @@ def _check_boundary(boundary: str) -> None:
 
 def fd_spacing(domain_extent: float, num_points: int, boundary: Boundary) -> float:
     """Grid spacing: `L / n` (periodic) or `L / (n + 1)` (Dirichlet interior points)."""
-    _check_boundary(boundary)
+    check_boundary(boundary)
     return domain_extent / (num_points if boundary == "periodic" else num_points + 1)
 
 
@@ -60,7 +61,7 @@ def fd_laplacian(
 
     The discrete Laplacian, same shape as `u`.
     """
-    _check_boundary(boundary)
+    check_boundary(boundary)
     result = jnp.zeros_like(u)
     for axis in range(1, u.ndim):
         result = result + _shifted(u, axis, 1, boundary) + _shifted(u, axis, -1, boundary) - 2 * u
@@ -75,7 +76,7 @@ def fd_gradient(
     boundary: Boundary = "periodic",
 ) -> Float[Array, " channels *grid"]:
     """Central difference $(u_{i+1} - u_{i-1}) / 2h$ along spatial `axis` (0 = x)."""
-    _check_boundary(boundary)
+    check_boundary(boundary)
     if not 0 <= axis < u.ndim - 1:
         raise ValueError(
             f"axis must be in [0, {u.ndim - 1}) for a field of shape {u.shape}, got {axis}."
@@ -93,7 +94,7 @@ def fd_laplacian_eigenvalues(
 
     Periodic: Fourier modes $m = 0..n-1$ (FFT order); Dirichlet: sine modes $m = 1..n$.
     """
-    _check_boundary(boundary)
+    check_boundary(boundary)
     if boundary == "periodic":
         m = jnp.arange(num_points)
         return -4 / spacing**2 * jnp.sin(jnp.pi * m / num_points) ** 2

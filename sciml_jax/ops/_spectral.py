@@ -11,7 +11,8 @@ import numpy as np
 from .._types import Array, Float
 
 
-def _check_grid(num_spatial_dims: int, domain_extent: float, num_points: int) -> None:
+def check_grid(num_spatial_dims: int, domain_extent: float, num_points: int) -> None:
+    """Refuse a periodic grid that is not 1-3D, has fewer than 2 points or no extent."""
     if num_spatial_dims not in (1, 2, 3):
         raise ValueError(
             f"num_spatial_dims must be 1, 2 or 3, got {num_spatial_dims!r}; "
@@ -52,7 +53,7 @@ def make_grid(
     `make_grid(1, 2.0, 8, origin=-1.0)[0]` is the 1D grid and a 2D field is built as
     `f(*make_grid(2, 1.0, 64))`.
     """
-    _check_grid(num_spatial_dims, domain_extent, num_points)
+    check_grid(num_spatial_dims, domain_extent, num_points)
     x = origin + jnp.arange(num_points) * (domain_extent / num_points)
     return jnp.stack(jnp.meshgrid(*([x] * num_spatial_dims), indexing="ij"))
 
@@ -76,16 +77,20 @@ def wavenumbers(
     An array `(num_spatial_dims, N, ..., N // 2 + 1)`; entry `d` is $k_d$ on the
     spectral grid, so `1j * wavenumbers(...)[0]` is the symbol of $\\partial_x$.
     """
-    _check_grid(num_spatial_dims, domain_extent, num_points)
+    check_grid(num_spatial_dims, domain_extent, num_points)
     # The integer wavenumbers depend on static sizes only: numpy, no device ops to dispatch.
     integer = _integer_wavenumbers(num_spatial_dims, num_points)
     return jnp.asarray(integer, dtype=float) * (2 * jnp.pi / domain_extent)
 
 
 def _integer_wavenumbers(num_spatial_dims: int, num_points: int) -> np.ndarray:
-    full = np.fft.fftfreq(num_points, 1.0 / num_points)
-    half = np.fft.rfftfreq(num_points, 1.0 / num_points)
-    axes = [full] * (num_spatial_dims - 1) + [half]
+    return _integer_wavenumbers_of_grid((num_points,) * num_spatial_dims)
+
+
+def _integer_wavenumbers_of_grid(grid: tuple[int, ...]) -> np.ndarray:
+    # rfftn layout: the full fftfreq on every axis but the last, which is halved
+    axes = [np.fft.fftfreq(n, 1.0 / n) for n in grid[:-1]]
+    axes.append(np.fft.rfftfreq(grid[-1], 1.0 / grid[-1]))
     return np.stack(np.meshgrid(*axes, indexing="ij"))
 
 
@@ -126,7 +131,7 @@ def dealiasing_mask(
             f"dealiasing fraction must be in (0, 1], got {fraction!r}; "
             "use 2/3 for quadratic nonlinearities, 1/2 for cubic ones, 1 for none."
         )
-    _check_grid(num_spatial_dims, 1.0, num_points)
+    check_grid(num_spatial_dims, 1.0, num_points)
     k = _integer_wavenumbers(num_spatial_dims, num_points)
     if fraction == 1.0:
         return jnp.ones((1, *k.shape[1:]))
@@ -191,12 +196,52 @@ def spectral_derivative(
     return ifft(symbol**order * fft(u, num_spatial_dims), num_spatial_dims, num_points)
 
 
+def project_modes(
+    u: Float[Array, " channels *grid"], keep_modes: int | None = None, zero_mean: bool = False
+) -> Float[Array, " channels *grid"]:
+    """Orthogonal projection of a periodic field onto its low Fourier modes.
+
+    $$ (P u)^\\wedge_k = \\hat u_k \\;\\text{if}\\; \\max_i |k_i| < K
+    \\;(\\text{and } k \\neq 0 \\text{ if zero\\_mean}), \\quad 0 \\text{ otherwise} $$
+
+    with integer wavenumbers ``k`` on every spatial axis of the grid.
+
+    **Arguments:**
+
+    - `u`: ``(channels, *grid)`` samples on a uniform periodic grid.
+    - `keep_modes`: K, the number of retained wavenumbers per axis (``|k| < K``); None
+      keeps all. Must be at least 1 and at most ``n // 2`` for every axis of size n (a
+      larger K would keep everything and hide a configuration mistake).
+    - `zero_mean`: also remove the ``k = 0`` mode of every channel.
+
+    **Returns:** the projected field, same shape and dtype.
+    """
+    grid = u.shape[1:]
+    if keep_modes is None and not zero_mean:
+        return u
+    if keep_modes is not None and not 1 <= keep_modes <= min(grid) // 2:
+        raise ValueError(
+            f"keep_modes={keep_modes} on a grid of shape {grid}; expected 1 <= keep_modes <= "
+            f"{min(grid) // 2} (half the smallest grid size), or None to keep all modes."
+        )
+    axes = spatial_axes(u.ndim - 1)
+    spectrum = jnp.fft.rfftn(u, axes=axes)
+    magnitude = np.abs(_integer_wavenumbers_of_grid(grid))
+    keep = np.ones(spectrum.shape[1:], bool)
+    if keep_modes is not None:
+        keep &= magnitude.max(axis=0) < keep_modes
+    if zero_mean:
+        keep &= magnitude.sum(axis=0) > 0
+    return jnp.fft.irfftn(spectrum * keep, s=grid, axes=axes).astype(u.dtype)
+
+
 def cell_size(domain_extent: float, num_points: int) -> float:
     """Grid spacing $L / N$ of a periodic grid."""
     return domain_extent / num_points
 
 
 __all__ = [
+    "check_grid",
     "make_grid",
     "wavenumbers",
     "derivative_symbol",
@@ -205,5 +250,6 @@ __all__ = [
     "fft",
     "ifft",
     "spectral_derivative",
+    "project_modes",
     "cell_size",
 ]

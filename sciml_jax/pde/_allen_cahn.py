@@ -3,8 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from ..ops import taylor
-from ..ops._autodiff import _unit
+from ..ops import coordinate_direction, taylor
 from ._base import AbstractPDE
 
 
@@ -24,8 +23,8 @@ class AllenCahn(AbstractPDE):
     reaction: float = 5.0
 
     def residual(self, u, p):
-        value, _, u_xx = taylor(u, p, _unit(p, 0), 2)
-        u_t = jax.jvp(u, (p,), (_unit(p, -1),))[1]
+        value, _, u_xx = taylor(u, p, coordinate_direction(p, 0), 2)
+        u_t = jax.jvp(u, (p,), (coordinate_direction(p, -1),))[1]
         return u_t - self.diffusivity * u_xx + self.reaction * (value**3 - value)
 
     def initial(self, p):

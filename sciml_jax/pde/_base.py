@@ -1,12 +1,11 @@
 """The shared shape of a PDE problem statement: a pure residual of a function and a point."""
 
 import abc
-from collections.abc import Callable
 
 import equinox as eqx
 from jaxtyping import Array, Float
 
-PointFunction = Callable[[Float[Array, " dim"]], Array]
+from .._types import PointFunction
 
 
 class AbstractPDE(eqx.Module):

@@ -3,8 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from ..ops import taylor
-from ..ops._autodiff import _unit
+from ..ops import coordinate_direction, taylor
 from ._base import AbstractPDE
 from ._burgers_exact import burgers_cole_hopf
 
@@ -29,8 +28,8 @@ class Burgers(AbstractPDE):
     convection: float | jax.Array = 1.0
 
     def residual(self, u, p):
-        value, u_x, u_xx = taylor(u, p, _unit(p, 0), 2)
-        u_t = jax.jvp(u, (p,), (_unit(p, -1),))[1]
+        value, u_x, u_xx = taylor(u, p, coordinate_direction(p, 0), 2)
+        u_t = jax.jvp(u, (p,), (coordinate_direction(p, -1),))[1]
         return u_t + self.convection * value * u_x - self.viscosity * u_xx
 
     def initial(self, p):

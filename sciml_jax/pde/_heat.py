@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from ..ops import laplacian, partial
+from ..ops import laplacian, partial_derivative
 from ._base import AbstractPDE
 
 
@@ -34,7 +34,7 @@ class Heat(AbstractPDE):
 
     def residual(self, u, p):
         space = tuple(range(p.shape[0] - 1))
-        return partial(u, "t")(p) - self.diffusivity * laplacian(u, axes=space)(p)
+        return partial_derivative(u, "t")(p) - self.diffusivity * laplacian(u, axes=space)(p)
 
     def exact(self, p):
         x, t = p[:-1], p[-1]

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 from jax.scipy.special import erf
 from jaxtyping import Array, ArrayLike, Float
 
-from ..ops import partial
+from ..ops import partial_derivative
 from ._base import AbstractPDE
 
 
@@ -123,8 +123,8 @@ class StefanEnthalpy(AbstractPDE):
         return temperature + self.liquid_fraction(temperature) / self.stefan_number
 
     def residual(self, u, p):
-        enthalpy_t = partial(lambda q: self.enthalpy(u(q)), "t")(p)
-        return enthalpy_t - self.diffusivity * partial(u, "x", "x")(p)
+        enthalpy_t = partial_derivative(lambda q: self.enthalpy(u(q)), "t")(p)
+        return enthalpy_t - self.diffusivity * partial_derivative(u, "x", "x")(p)
 
     def exact(self, p):
         """The sharp-interface Neumann temperature (the limit `mushy_width -> 0`)."""

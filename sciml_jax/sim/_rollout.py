@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from .._types import PyTree
-from ._base import AbstractSpectralStepper
+from .spectral._base import AbstractSpectralStepper
 
 
 def rollout(
@@ -34,7 +34,7 @@ def rollout(
 
     **Arguments:**
 
-    - `stepper`: any callable state -> state (e.g. `Burgers(...)`; vmap it yourself for a
+    - `stepper`: any callable state -> state (e.g. `BurgersStepper(...)`; vmap it yourself for a
       batch, or vmap `rollout`).
     - `u0`: the initial state (any PyTree).
     - `num_steps`: total number of steps; must be a multiple of `save_every`.

@@ -1,17 +1,13 @@
 """optax training: pure steps, chunked `lax.scan` loops, checkpoints, resume, NaN guard."""
 
 from ._atomic import atomic_write as atomic_write
-from ._autoregressive import MinibatchSampler as MinibatchSampler
-from ._autoregressive import ResidualEmulator as ResidualEmulator
-from ._autoregressive import TrajectorySampler as TrajectorySampler
-from ._autoregressive import curriculum_horizon as curriculum_horizon
-from ._autoregressive import epoch_protocol as epoch_protocol
-from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss
-from ._autoregressive import project_modes as project_modes
-from ._autoregressive import seconds_per_epoch as seconds_per_epoch
+from ._checkpoint import CorruptCheckpointWarning as CorruptCheckpointWarning
 from ._checkpoint import list_checkpoints as list_checkpoints
 from ._checkpoint import load_checkpoint as load_checkpoint
 from ._checkpoint import save_checkpoint as save_checkpoint
+from ._epochs import epoch_protocol as epoch_protocol
+from ._epochs import seconds_per_epoch as seconds_per_epoch
+from ._errors import DivergenceError as DivergenceError
 from ._errors import NonFiniteLossError as NonFiniteLossError
 from ._loop import FitResult as FitResult
 from ._loop import fit as fit
@@ -21,11 +17,9 @@ from ._optimizers import make_schedule as make_schedule
 from ._pinn_weighting import FixedWeighting as FixedWeighting
 from ._pinn_weighting import GradNormWeighting as GradNormWeighting
 from ._pinn_weighting import NTKTraceWeighting as NTKTraceWeighting
-from ._pinn_weighting import causal_loss as causal_loss
-from ._pinn_weighting import causal_weights as causal_weights
 from ._pure import train_pure as train_pure
 from ._run_dir import RunDir as RunDir
-from ._state import AbstractSampler as AbstractSampler
+from ._run_dir import TornMetricsWarning as TornMetricsWarning
 from ._state import AbstractWeighting as AbstractWeighting
 from ._state import TrainState as TrainState
 from ._step import make_step as make_step

@@ -22,7 +22,8 @@ from ._checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from ._errors import NonFiniteLossError
 from ._optimizers import is_lbfgs, make_lbfgs, make_optimizer, make_schedule
 from ._run_dir import RunDir
-from ._state import AbstractSampler, AbstractWeighting, TrainState, unit_weights
+from ..sampling import AbstractSampler
+from ._state import AbstractWeighting, TrainState, unit_weights
 from ._step import LossFn, as_terms, draw_batch, make_step, scan_steps
 
 

@@ -7,8 +7,9 @@ import optax
 from jaxtyping import Array, Float, PyTree
 
 from .._types import Key
+from ..sampling import AbstractSampler
 from ._loop import initial_state
-from ._state import AbstractSampler, AbstractWeighting
+from ._state import AbstractWeighting
 from ._step import LossFn, make_step, scan_steps
 
 

@@ -12,7 +12,8 @@ import optax
 from jaxtyping import PyTree
 
 from .._types import Key
-from ._state import AbstractSampler, AbstractWeighting, TrainState
+from ..sampling import AbstractSampler
+from ._state import AbstractWeighting, TrainState
 
 LossFn = Callable[[Any, PyTree, Key], Any]
 RESERVED_METRICS = ("loss", "grad_norm", "step")

@@ -22,7 +22,8 @@ def experiments_dir() -> Path:
     return Path.cwd() / "experiments"
 
 
-def available() -> list[str]:
+def available_experiments() -> list[str]:
+    """Names of the experiments in `experiments_dir()`, sorted."""
     folder = experiments_dir()
     if not folder.is_dir():
         return []
@@ -31,7 +32,7 @@ def available() -> list[str]:
 
 def load_experiment(name: str, *, source: str | None = None) -> ModuleType:
     """Import `experiments/<name>.py` and check it defines DESCRIPTION, Config and run."""
-    names = available()
+    names = available_experiments()
     if not isinstance(name, str) or name not in names:
         raise ConfigError(
             f"got {name!r}, expected one of the registered experiments: {', '.join(names)} "

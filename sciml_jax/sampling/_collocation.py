@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ..train import AbstractSampler
-from ._domains import AbstractDomain, TimeDomain
+from ..geometry import AbstractDomain, TimeDomain
+from ._base import AbstractSampler
 
 Method = Literal["uniform", "lhs", "sobol", "grid"]
 _METHODS = ("uniform", "lhs", "sobol", "grid")

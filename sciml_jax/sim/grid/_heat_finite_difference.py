@@ -5,10 +5,10 @@ import abc
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array, Float
-from ..ops._finite_difference import (
+from ..._types import Array, Float
+from ...ops import (
     Boundary,
-    _check_boundary,
+    check_boundary,
     dst1,
     fd_laplacian,
     fd_laplacian_eigenvalues,
@@ -46,7 +46,7 @@ class AbstractHeatFD(eqx.Module):
         boundary: Boundary = "periodic",
     ):
         _check(num_spatial_dims, num_points, dt)
-        _check_boundary(boundary)
+        check_boundary(boundary)
         self.num_spatial_dims = num_spatial_dims
         self.domain_extent = domain_extent
         self.num_points = num_points

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import equinox as eqx
 import jax
 
-from .._types import Array
+from ..._types import Array
 
 PhaseState = tuple[Array, Array]
 

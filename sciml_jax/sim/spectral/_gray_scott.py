@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 
@@ -21,7 +21,7 @@ class GrayScott(AbstractSpectralStepper):
     - `diffusivity_u`, `diffusivity_v`: $D_u$, $D_v$.
     - `feed_rate`: $F$.
     - `kill_rate`: $\\kappa$.
-    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `Burgers`.
+    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `BurgersStepper`.
     """
 
     diffusivity_u: float

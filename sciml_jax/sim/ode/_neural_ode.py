@@ -5,7 +5,7 @@ from collections.abc import Callable
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array, Float
+from ..._types import Array, Float
 from ._ode import ADJOINTS, SOLVERS, solve_ode
 
 

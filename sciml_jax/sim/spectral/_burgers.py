@@ -5,11 +5,11 @@ from typing import Literal
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 
-class Burgers(AbstractSpectralStepper):
+class BurgersStepper(AbstractSpectralStepper):
     """Viscous Burgers equation on a periodic box, by ETDRK.
 
     $$u_t + b\\, \\tfrac12 \\textstyle\\sum_d \\partial_{x_d} (u^2) = \\nu \\Delta u$$
@@ -41,7 +41,7 @@ class Burgers(AbstractSpectralStepper):
     **Example:**
 
     ```python
-    stepper = Burgers(1, 2.0, 1024, 1e-3, diffusivity=0.01 / jnp.pi, order=4)
+    stepper = BurgersStepper(1, 2.0, 1024, 1e-3, diffusivity=0.01 / jnp.pi, order=4)
     x = make_grid(1, 2.0, 1024, origin=-1.0)
     trajectory = rollout(stepper, -jnp.sin(jnp.pi * x), 1000, save_every=10)
     ```

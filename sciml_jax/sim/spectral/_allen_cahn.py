@@ -1,10 +1,10 @@
 """Allen–Cahn equation."""
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 
-class AllenCahn(AbstractSpectralStepper):
+class AllenCahnStepper(AbstractSpectralStepper):
     """Allen–Cahn equation on a periodic box, by ETDRK.
 
     $$u_t = \\epsilon\\, \\Delta u + c\\, (u - u^3)$$
@@ -25,12 +25,12 @@ class AllenCahn(AbstractSpectralStepper):
     - `num_spatial_dims`, `domain_extent`, `num_points`, `dt`: the grid and step.
     - `diffusivity`: $\\epsilon$.
     - `reaction_coefficient`: $c$.
-    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `Burgers`.
+    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `BurgersStepper`.
 
     **Example:**
 
     ```python
-    stepper = AllenCahn(1, 2.0, 512, 1e-3, diffusivity=1e-4, reaction_coefficient=5.0, order=4)
+    stepper = AllenCahnStepper(1, 2.0, 512, 1e-3, diffusivity=1e-4, reaction_coefficient=5.0, order=4)
     x = make_grid(1, 2.0, 512, origin=-1.0)
     u = rollout(stepper, x**2 * jnp.cos(jnp.pi * x), 1000, save_every=5)
     ```

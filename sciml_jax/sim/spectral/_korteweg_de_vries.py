@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 
@@ -23,7 +23,7 @@ class KortewegDeVries(AbstractSpectralStepper):
     - `convection_coefficient`: $a$.
     - `dispersion_coefficient`: $\\delta$.
     - `diffusivity`: $\\nu$ (0 for the conservative equation).
-    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `Burgers`.
+    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `BurgersStepper`.
     """
 
     convection_coefficient: float

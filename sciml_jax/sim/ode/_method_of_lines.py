@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import diffrax
 
-from .._types import Array
-from ._base import AbstractSpectralStepper
+from ..._types import Array
+from ..spectral._base import AbstractSpectralStepper
 from ._ode import solve_ode
 
 
@@ -49,7 +49,7 @@ def solve_method_of_lines(
 
     **Arguments:**
 
-    - `rhs`: `f(t, u, args)` on the grid (e.g. `spectral_rhs(Burgers(...))`, or a
+    - `rhs`: `f(t, u, args)` on the grid (e.g. `spectral_rhs(BurgersStepper(...))`, or a
       finite-difference right-hand side built from `sciml_jax.ops.fd_laplacian`).
     - `u0`: the initial field.
     - `t0`, `t1`, `saveat`, `solver`, `rtol`, `atol`, `dt0`, `max_steps`: see `solve_ode`.

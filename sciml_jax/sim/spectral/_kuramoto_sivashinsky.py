@@ -5,7 +5,7 @@ from typing import Literal
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 
@@ -28,7 +28,7 @@ class KuramotoSivashinsky(AbstractSpectralStepper):
 
     - `num_spatial_dims`, `domain_extent`, `num_points`, `dt`: the grid and step.
     - `form`: `"conservative"` or `"combustion"`.
-    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `Burgers`.
+    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `BurgersStepper`.
 
     **Example:**
 

@@ -2,8 +2,8 @@
 
 import jax.numpy as jnp
 
-from .._types import Array, Float
-from ..ops._spectral import make_grid
+from ..._types import Array, Float
+from ...ops import make_grid
 from ._base import AbstractSpectralStepper
 
 
@@ -25,7 +25,7 @@ class NavierStokesVorticity(AbstractSpectralStepper):
     - `drag`: $\\mu$ (linear friction, 0 for none).
     - `forcing`: $f$, a fixed vorticity source `(1, N, N)` in physical space, or `None`
       (see `kolmogorov_forcing`).
-    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `Burgers`.
+    - `order`, `dealiasing_fraction`, `num_circle_points`, `circle_radius`: see `BurgersStepper`.
 
     **Example:**
 

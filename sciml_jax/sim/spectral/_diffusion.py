@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 from ._base import AbstractSpectralStepper
 
 

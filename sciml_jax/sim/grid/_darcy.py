@@ -8,7 +8,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .._types import Array, Float
+from ..._types import Array, Float
 
 Averaging = Literal["harmonic", "arithmetic"]
 Preconditioner = Literal["poisson", "jacobi"]

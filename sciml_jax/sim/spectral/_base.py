@@ -5,8 +5,8 @@ import abc
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array, Float
-from ..ops import _spectral as spectral
+from ... import ops
+from ..._types import Array, Float
 from ._etdrk import ETDRK
 
 
@@ -58,7 +58,7 @@ class AbstractSpectralStepper(eqx.Module):
         num_circle_points: int,
         circle_radius: float,
     ) -> None:
-        spectral._check_grid(num_spatial_dims, domain_extent, num_points)
+        ops.check_grid(num_spatial_dims, domain_extent, num_points)
         if isinstance(dt, int | float) and not dt > 0:
             raise ValueError(f"dt must be > 0, got {dt!r}; pass the time step size.")
         self.num_spatial_dims = num_spatial_dims
@@ -66,8 +66,8 @@ class AbstractSpectralStepper(eqx.Module):
         self.num_points = num_points
         self.num_channels = num_channels
         self.dt = dt
-        self.dealias = spectral.dealiasing_mask(num_spatial_dims, num_points, dealiasing_fraction)
-        self.derivative = spectral.derivative_symbol(num_spatial_dims, domain_extent, num_points)
+        self.dealias = ops.dealiasing_mask(num_spatial_dims, num_points, dealiasing_fraction)
+        self.derivative = ops.derivative_symbol(num_spatial_dims, domain_extent, num_points)
         self.integrator = ETDRK(
             self.linear_symbol(),
             dt,
@@ -79,7 +79,7 @@ class AbstractSpectralStepper(eqx.Module):
     # Helpers shared by the nonlinear terms of the subclasses.
     def wavenumbers(self) -> Array:
         """Angular wavenumbers `(dims, *spectral_shape)`."""
-        return spectral.wavenumbers(self.num_spatial_dims, self.domain_extent, self.num_points)
+        return ops.wavenumbers(self.num_spatial_dims, self.domain_extent, self.num_points)
 
     def wavenumber_norm_squared(self) -> Array:
         """$|k|^2$ on the spectral grid, `(1, *spectral_shape)`."""
@@ -87,11 +87,11 @@ class AbstractSpectralStepper(eqx.Module):
 
     def to_fourier(self, u: Float[Array, " channels *grid"]) -> Array:
         """`rfftn` over space."""
-        return spectral.fft(u, self.num_spatial_dims)
+        return ops.fft(u, self.num_spatial_dims)
 
     def to_physical(self, u_hat: Array) -> Float[Array, " channels *grid"]:
         """Inverse of `to_fourier`."""
-        return spectral.ifft(u_hat, self.num_spatial_dims, self.num_points)
+        return ops.ifft(u_hat, self.num_spatial_dims, self.num_points)
 
     @property
     def state_shape(self) -> tuple[int, ...]:

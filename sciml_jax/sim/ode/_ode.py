@@ -5,7 +5,7 @@ from collections.abc import Callable
 import diffrax
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 
 SOLVERS: dict[str, Callable[[], diffrax.AbstractSolver]] = {
     "euler": diffrax.Euler,

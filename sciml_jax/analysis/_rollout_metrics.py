@@ -1,40 +1,22 @@
-"""Rollout metrics for autoregressive emulators: nRMSE per step, its geometric mean over a
-horizon (the APEBench score), and two long-rollout checks: blow-up, and the energy
-compared with the reference attractor's (which also catches a rollout that decays to rest)."""
+"""Rollout metrics for autoregressive emulators (roll them out with `sim.rollout`): nRMSE
+per step, its geometric mean over a horizon (the APEBench score), and two long-rollout
+checks: blow-up, and the energy compared with the reference attractor's (which also
+catches a rollout that decays to rest)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
+from ._metrics import rel_l2
+
 __all__ = [
-    "autoregressive_rollout",
     "nrmse_per_step",
     "geometric_mean_nrmse",
     "blowup_step",
     "energy_per_step",
 ]
-
-
-def autoregressive_rollout(
-    model: Callable, u0: Float[Array, " channels *grid"], num_steps: int
-) -> Float[Array, " steps channels *grid"]:
-    """``[f(u0), f(f(u0)), ...]``: `num_steps` applications of `model`, in `lax.scan`.
-
-    **Returns:** the predicted states ``u_1..u_T`` (the initial state excluded), so that
-    ``prediction[t - 1]`` is compared with the reference at step ``t``.
-    """
-    if not isinstance(num_steps, int) or num_steps < 1:
-        raise ValueError(f"num_steps={num_steps!r}; expected a positive int.")
-
-    def step(u, _):
-        u_next = model(u)
-        return u_next, u_next
-
-    return jax.lax.scan(step, u0, None, length=num_steps)[1]
 
 
 def nrmse_per_step(
@@ -55,9 +37,7 @@ def nrmse_per_step(
             f"nrmse_per_step got prediction {prediction.shape} and reference "
             f"{reference.shape}; both must be (steps, channels, *grid)."
         )
-    axes = tuple(range(1, prediction.ndim))
-    error = jnp.sqrt(jnp.sum((prediction - reference) ** 2, axis=axes))
-    return error / (jnp.sqrt(jnp.sum(reference**2, axis=axes)) + eps)
+    return jax.vmap(lambda p, r: rel_l2(p, r, eps))(prediction, reference)
 
 
 def geometric_mean_nrmse(

@@ -26,7 +26,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .._types import Array
+from ..._types import Array
 
 
 def phi_functions(

@@ -5,7 +5,7 @@ import abc
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._types import Array, Float, Scalar
+from ..._types import Array, Float, Scalar
 
 
 class AbstractODESystem(eqx.Module):

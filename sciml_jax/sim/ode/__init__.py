@@ -1,0 +1,1 @@
+"""ODE solves through diffrax, method of lines, symplectic integrators (see `sciml_jax.sim`)."""
