@@ -2,6 +2,8 @@
 
 import argparse
 import datetime
+import math
+import numbers
 import sys
 import time
 from collections.abc import Sequence
@@ -24,21 +26,37 @@ def _parse(raw: dict, source: str):
 
 def _execute(experiment, config, run) -> int:
     from .. import set_precision
-    from ..train import NonFiniteLossError
+    from ..train import DivergenceError, NonFiniteLossError
 
     set_precision(config.precision)
     print(f"run directory: {run.path}", flush=True)
     start = time.perf_counter()
     try:
         summary = experiment.run(config, run) or {}
-    except NonFiniteLossError as error:
-        run.write_summary({"status": "failed", "error": str(error)})
+    except (NonFiniteLossError, DivergenceError) as error:
+        status = "diverged" if isinstance(error, DivergenceError) else "failed"
+        run.write_summary({"experiment": config.experiment, "status": status, "error": str(error)})
         print(f"error: {error}", file=sys.stderr)
         return 3
+    except ConfigError as error:
+        run.write_summary(
+            {"experiment": config.experiment, "status": "failed", "error": str(error)}
+        )
+        raise
+    status, error = "completed", None
+    if bad := _non_finite(summary):
+        # A run whose figures are NaN/inf is unusable whatever its loss said.
+        status = "failed"
+        error = (
+            f"summary values are not finite: {', '.join(bad)}; the run produced no usable "
+            "result. Fix: lower train.optimizer.learning_rate, set "
+            "train.optimizer.clip_norm, or check the data for NaN/inf."
+        )
     run.write_summary(
         {
             "experiment": config.experiment,
-            "status": "completed",
+            "status": status,
+            **({"error": error} if error else {}),
             **summary,
             "wall_time_s": time.perf_counter() - start,
         }
@@ -49,7 +67,23 @@ def _execute(experiment, config, run) -> int:
     for key, value in summary.items():
         if isinstance(value, float):
             print(f"  {key} = {value:.4g}")
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
     return 0
+
+
+def _non_finite(value, key: str = "") -> list[str]:
+    """The dotted keys of every NaN/inf number in a (nested) summary."""
+    if isinstance(value, dict):
+        return [bad for k, v in value.items() for bad in _non_finite(v, f"{key}.{k}" if key else k)]
+    if isinstance(value, list | tuple):
+        return [bad for i, v in enumerate(value) for bad in _non_finite(v, f"{key}[{i}]")]
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return [] if math.isfinite(value) else [f"{key} = {float(value)}"]
+    if hasattr(value, "dtype") and getattr(value, "size", 0) == 1:
+        return _non_finite(float(value), key)
+    return []
 
 
 def _run(args) -> int:

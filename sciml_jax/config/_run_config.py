@@ -54,6 +54,11 @@ class TrainConfig:
     Steps run on the device in `lax.scan` chunks of `chunk_size`; logging, evaluation,
     early stopping and checkpoints happen between chunks, so `eval_every` and
     `checkpoint_every` must be multiples of `chunk_size`.
+
+    `steps: 0` (with `lbfgs_steps: 0`) is for experiments that do not train, such as the
+    simulator presets; `fit` refuses it. The divergence guard stops a run at the first
+    step whose loss exceeds `initial + divergence_factor * |initial|` (`initial`: the loss
+    at step 0), so a learning rate far too large ends in an error, not in "completed".
     """
 
     steps: int = spec(1000, ge=0)
@@ -67,6 +72,11 @@ class TrainConfig:
     early_stopping_patience: int | None = spec(None, ge=1, doc="log intervals without gain")
     early_stopping_min_delta: float = spec(0.0, ge=0.0)
     early_stopping_metric: str = "loss"
+    divergence_factor: float | None = spec(
+        1e6,
+        gt=1.0,
+        doc="stop when the loss exceeds this many times its initial value; null: never",
+    )
     progress: bool = True
 
     def __post_init__(self):

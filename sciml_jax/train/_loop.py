@@ -1,7 +1,6 @@
 """`fit`: the training loop, in jitted `lax.scan` chunks with host work between them."""
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,12 +16,12 @@ from jaxtyping import PyTree
 from tqdm.auto import tqdm
 
 from .._types import Key
-from ..config import TrainConfig
-from ._checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from ._errors import NonFiniteLossError
+from ..config import ConfigError, TrainConfig
+from ..sampling import AbstractSampler
+from ._checkpoint import newest_intact_checkpoint, restore, save_checkpoint
+from ._errors import DivergenceError, NonFiniteLossError
 from ._optimizers import is_lbfgs, make_lbfgs, make_optimizer, make_schedule
 from ._run_dir import RunDir
-from ..sampling import AbstractSampler
 from ._state import AbstractWeighting, TrainState, unit_weights
 from ._step import LossFn, as_terms, draw_batch, make_step, scan_steps
 
@@ -43,6 +42,29 @@ class FitResult:
     history: list[dict]
     stopped_early: bool
     checkpoint: Path | None
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopState:
+    """The host-side state of `fit` between chunks, stored in each checkpoint's meta.
+
+    - `phase`: index of the optimizer phase (0: `config.optimizer`, 1: L-BFGS).
+    - `best`: best value of `config.early_stopping_metric` so far (`None` before any).
+    - `bad_intervals`: log intervals since `best` last improved.
+    - `stopped_early`: whether early stopping has ended the run.
+    - `initial_loss`: the loss at step 0, the divergence guard's reference.
+    """
+
+    phase: int = 0
+    best: float | None = None
+    bad_intervals: int = 0
+    stopped_early: bool = False
+    initial_loss: float | None = None
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "LoopState":
+        """From a checkpoint's meta; keys an older checkpoint lacks keep their defaults."""
+        return cls(**{f.name: meta[f.name] for f in dataclasses.fields(cls) if f.name in meta})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +145,20 @@ def _first_bad(metrics: dict[str, np.ndarray], names: tuple[str, ...]) -> tuple[
     return first
 
 
+def _diverged(
+    metrics: dict[str, np.ndarray], names: tuple[str, ...], reference: float, factor: float
+) -> tuple[int, str] | None:
+    """Index of the first step whose loss exceeds `reference + factor * |reference|`, and
+    the largest loss term at that step; `None` if none does (or the reference is 0)."""
+    if reference == 0:
+        return None
+    over = np.flatnonzero(metrics["loss"] > reference + factor * abs(reference))
+    if not over.size:
+        return None
+    index = int(over[0])
+    return index, max(names, key=lambda name: float(metrics[name][index]))
+
+
 def _chunk_runner(step, sampler_static):
     def run(state, data, sampler_arrays, num_steps):
         sampler = None if sampler_static is None else eqx.combine(sampler_arrays, sampler_static)
@@ -176,7 +212,13 @@ def fit(
 
     **Returns:** a `FitResult`.
 
-    **Raises:** `NonFiniteLossError` naming the step and the term that went bad.
+    A run resumes from the newest checkpoint that passes its checksum; a corrupt one is
+    set aside with a `CorruptCheckpointWarning`. The divergence guard stops the run when
+    the loss exceeds `config.divergence_factor` times its value at step 0.
+
+    **Raises:** `NonFiniteLossError` naming the step and the term that went bad;
+    `DivergenceError` naming the step, the largest term and the fix; `ConfigError` for
+    `steps + lbfgs_steps == 0` (nothing to train).
 
     **Example:**
 
@@ -186,6 +228,13 @@ def fit(
     result = fit(model, loss, TrainConfig(steps=2000), key=jr.key(1), data={"x": x, "y": y})
     ```
     """
+    if config.steps + config.lbfgs_steps == 0:
+        raise ConfigError(
+            "got 0 (and train.lbfgs_steps = 0): nothing to train; expected train.steps >= 1 "
+            "or train.lbfgs_steps >= 1 (steps: 0 is only for experiments that do not "
+            "train). Fix: set train.steps, e.g. train.steps=1000",
+            key="train.steps",
+        )
     if config.eval_every is not None and eval_fn is None:
         raise ValueError("train.eval_every is set but fit got no eval_fn; pass one or unset it")
     phases = [
@@ -214,30 +263,31 @@ def fit(
     sampler_arrays, sampler_static = eqx.partition(sampler, eqx.is_array)
     data_arrays = data
 
-    loop = {"phase": 0, "best": None, "bad_intervals": 0, "stopped_early": False}
+    loop = LoopState()
     history: list[dict] = []
     last_checkpoint = None
     resumed = False
-    if run is not None and (checkpoints := list_checkpoints(run.checkpoints_dir)):
-        last_checkpoint = checkpoints[-1]
-        with np.load(last_checkpoint) as stored:
-            loop_meta = json.loads(bytes(stored["__meta__"]).decode())
-        phase = phases[loop_meta["phase"]]
+    if run is not None and (found := newest_intact_checkpoint(run.checkpoints_dir)):
+        last_checkpoint, stored, meta = found
+        loop = LoopState.from_meta(meta)
+        phase = phases[loop.phase]
         template = dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
-        state, meta = load_checkpoint(last_checkpoint, template)
-        loop.update({k: meta[k] for k in loop})
+        state = restore(last_checkpoint, stored, template)
         run.truncate_metrics(int(state.step))
         history = run.read_metrics()
         resumed = True
+    elif run is not None and run.metrics_path.exists():
+        # Killed before its first checkpoint: the lines it logged are recomputed.
+        run.truncate_metrics(0)
 
-    def checkpoint(phase_index):
+    def checkpoint():
         nonlocal last_checkpoint
         if run is not None:
             last_checkpoint = save_checkpoint(
                 run.checkpoints_dir,
                 int(state.step),
                 state,
-                {**loop, "phase": phase_index},
+                dataclasses.asdict(loop),
                 config.keep_last,
             )
 
@@ -253,13 +303,13 @@ def fit(
     start_time = time.perf_counter()
     try:
         for phase_index, phase in enumerate(phases):
-            if phase_index < loop["phase"] or loop["stopped_early"]:
+            if phase_index < loop.phase or loop.stopped_early:
                 continue
-            if phase_index > 0 and not (resumed and phase_index == loop["phase"]):
+            if phase_index > 0 and not (resumed and phase_index == loop.phase):
                 state = owned(
                     dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
                 )
-            loop["phase"] = phase_index
+            loop = dataclasses.replace(loop, phase=phase_index)
             phase_start = 0 if phase_index == 0 else phases[phase_index - 1].end_step
             step = make_step(
                 loss_fn,
@@ -290,6 +340,27 @@ def fit(
                         float(metrics[name][index]),
                         None if last_checkpoint is None else str(last_checkpoint),
                     )
+                if loop.initial_loss is None:
+                    # Step 0's loss on a fresh run; an older checkpoint without it takes
+                    # the first loss after resuming.
+                    loop = dataclasses.replace(loop, initial_loss=float(metrics["loss"][0]))
+                if config.divergence_factor is not None and (
+                    diverged := _diverged(
+                        metrics, names, loop.initial_loss, config.divergence_factor
+                    )
+                ):
+                    index, name = diverged
+                    raise DivergenceError(
+                        first_step + index,
+                        name,
+                        float(metrics["loss"][index]),
+                        loop.initial_loss,
+                        config.divergence_factor,
+                        None if last_checkpoint is None else str(last_checkpoint),
+                        learning_rate=None
+                        if optimizer is not None
+                        else config.optimizer.learning_rate,
+                    )
                 now = first_step + num_steps
                 record = {"step": now, **{k: float(v[-1]) for k, v in metrics.items()}}
                 if phase.schedule is not None:
@@ -303,15 +374,15 @@ def fit(
                 if run is not None:
                     run.log(record)
                 if config.early_stopping_patience is not None:
-                    _update_early_stopping(loop, record, config)
-                at_end = now == phase.end_step or loop["stopped_early"]
+                    loop = _early_stopping(loop, record, config)
+                at_end = now == phase.end_step or loop.stopped_early
                 if at_end or now % config.checkpoint_every == 0:
-                    checkpoint(phase_index)
+                    checkpoint()
                 bar.update(num_steps)
                 bar.set_postfix(
                     {k: f"{record[k]:.3e}" for k in ("loss", *names) if k in record}, refresh=False
                 )
-                if loop["stopped_early"]:
+                if loop.stopped_early:
                     break
     finally:
         bar.close()
@@ -319,12 +390,13 @@ def fit(
         model=eqx.combine(state.params, static),
         state=state,
         history=history,
-        stopped_early=loop["stopped_early"],
+        stopped_early=loop.stopped_early,
         checkpoint=last_checkpoint,
     )
 
 
-def _update_early_stopping(loop: dict, record: dict, config: TrainConfig) -> None:
+def _early_stopping(loop: LoopState, record: dict, config: TrainConfig) -> LoopState:
+    """`loop` after one logged `record`: a new best, or one more interval without gain."""
     metric = config.early_stopping_metric
     if metric not in record:
         raise ValueError(
@@ -332,10 +404,11 @@ def _update_early_stopping(loop: dict, record: dict, config: TrainConfig) -> Non
             f"({', '.join(sorted(record))}); choose one of those"
         )
     value = record[metric]
-    if loop["best"] is None or value < loop["best"] - config.early_stopping_min_delta:
-        loop["best"] = value
-        loop["bad_intervals"] = 0
-    else:
-        loop["bad_intervals"] += 1
-        if loop["bad_intervals"] >= config.early_stopping_patience:
-            loop["stopped_early"] = True
+    if loop.best is None or value < loop.best - config.early_stopping_min_delta:
+        return dataclasses.replace(loop, best=value, bad_intervals=0)
+    bad_intervals = loop.bad_intervals + 1
+    return dataclasses.replace(
+        loop,
+        bad_intervals=bad_intervals,
+        stopped_early=bad_intervals >= config.early_stopping_patience,
+    )

@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+class TornMetricsWarning(UserWarning):
+    """A line of metrics.jsonl that is not valid JSON was dropped."""
 
 
 class RunDir:
@@ -69,10 +74,28 @@ class RunDir:
             f.write(json.dumps(_plain(record)) + "\n")
 
     def read_metrics(self) -> list[dict]:
+        """The records of metrics.jsonl; a torn line is dropped with a `TornMetricsWarning`.
+
+        A run killed (or a disk that filled up) mid-write can leave half a JSON line at the
+        end of the file; it names a step the resumed run recomputes anyway.
+        """
         if not self.metrics_path.exists():
             return []
+        records = []
         with open(self.metrics_path) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    warnings.warn(
+                        f"{self.metrics_path}: line {number} is not valid JSON (a torn "
+                        f"write?), dropped: {line.strip()[:60]!r}",
+                        TornMetricsWarning,
+                        stacklevel=2,
+                    )
+        return records
 
     def truncate_metrics(self, after_step: int) -> None:
         """Drop log lines past `after_step`: a resumed run recomputes them."""
