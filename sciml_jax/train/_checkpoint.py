@@ -86,7 +86,8 @@ def read_checkpoint(path: str | Path) -> tuple[list[np.ndarray], dict[str, Any]]
     checksums were added (no `__sha256__` entry) load unverified beyond the zip CRCs.
     """
     try:
-        with np.load(path) as data:
+        # Opened here so that the file is closed even when np.load fails on it.
+        with open(path, "rb") as f, np.load(f) as data:
             arrays = {name: data[name] for name in data.files}
     except FileNotFoundError:
         raise
