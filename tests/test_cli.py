@@ -109,3 +109,18 @@ def test_precision_float64_switch_runs_in_double(tmp_path, x64):
     assert status == 0, err
     with np.load(tmp_path / "regression" / "double" / "prediction.npz") as prediction:
         assert prediction["u"].dtype == np.float64
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import importlib.metadata
+
+    import pytest
+
+    import sciml_jax
+    from sciml_jax.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sciml_jax {sciml_jax.__version__}"
+    assert sciml_jax.__version__ == importlib.metadata.version("sciml_jax")

@@ -125,10 +125,35 @@ def _list(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from ..workflow import predict_file
+
+    try:
+        path = predict_file(args.run_dir, args.input, args.output)
+    except (ValueError, OSError) as error:  # inputs of the wrong key, shape or dtype; no file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"prediction: {path}")
+    return 0
+
+
+def _version() -> str:
+    """The installed distribution's version; the package's own for a source checkout."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("sciml_jax")
+    except importlib.metadata.PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sciml", description="Run sciml_jax experiments from YAML configs."
     )
+    parser.add_argument("--version", action="version", version=f"sciml_jax {_version()}")
     verbs = parser.add_subparsers(dest="verb", required=True)
     run = verbs.add_parser("run", help="run an experiment from a config file")
     run.add_argument("config", help="a YAML file in configs/")
@@ -137,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     resume = verbs.add_parser("resume", help="continue a run from its last checkpoint")
     resume.add_argument("run_dir", help="runs/<experiment>/<run-name>")
     resume.set_defaults(handler=_resume)
+    predict = verbs.add_parser("predict", help="apply a finished run's model to new inputs")
+    predict.add_argument("run_dir", help="runs/<experiment>/<run-name>, a finished run")
+    predict.add_argument("--input", required=True, help="an .npz of inputs ('a' for operators)")
+    predict.add_argument("--output", required=True, help="the .npz written, key 'prediction'")
+    predict.set_defaults(handler=_predict)
     listing = verbs.add_parser("list", help="list the registered experiments")
     listing.set_defaults(handler=_list)
     return parser
