@@ -14,6 +14,7 @@ from sciml_jax.ops import make_grid
 from sciml_jax.pde import burgers_cole_hopf
 from sciml_jax.sim import BurgersStepper, rollout
 from sciml_jax.train import RunDir
+from sciml_jax.viz import plot_solution_against_reference
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx from -sin(pi x), spectral ETDRK4 vs Cole-Hopf"
 
@@ -66,24 +67,8 @@ def run(config: Config, run: RunDir) -> dict:
     error = float(rel_l2(u, reference))
     run.save_npz("prediction", x=np.asarray(x[0]), t=np.asarray(t), u=np.asarray(u))
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    extent = (-1, 1, float(t[-1]), 0)
-    image = axes[0].imshow(u, aspect="auto", extent=extent, cmap="RdBu_r")
-    axes[0].set(xlabel="x", ylabel="t", title="spectral ETDRK solution")
-    fig.colorbar(image, ax=axes[0])
-    image = axes[1].imshow(jnp.abs(u - reference), aspect="auto", extent=extent, cmap="magma")
-    axes[1].set(xlabel="x", title="|spectral - Cole-Hopf|")
-    fig.colorbar(image, ax=axes[1])
-    for index in np.linspace(0, len(t) - 1, 4).astype(int):
-        axes[2].plot(x[0], u[index], label=f"t={float(t[index]):.2f}")
-        axes[2].plot(x[0], reference[index], "k:", lw=0.8)
-    axes[2].set(xlabel="x", ylabel="u", title="snapshots (dotted: Cole-Hopf)")
-    axes[2].legend()
-    fig.tight_layout()
-    run.save_figure(fig, "prediction")
-    plt.close(fig)
+    figure = plot_solution_against_reference(x[0], t, u, reference, domain=(-1, 1))
+    run.save_figure(figure, "prediction")
     return {
         "rel_l2": error,
         "rel_l2_reference": "Cole-Hopf on the same grid and save times",

@@ -1,4 +1,9 @@
-"""DeepONet on the antiderivative operator (Lu et al. 2021): G(u)(y) = int_0^y u."""
+"""DeepONet on the antiderivative operator (Lu et al. 2021): G(u)(y) = int_0^y u.
+
+A finished run saves its DeepONet with the test query grid y = linspace(0, 1,
+num_test_points) (`prediction.npz`'s `y`): `sciml predict` takes `a`, the input functions
+at the sensors linspace(0, 1, num_sensors), shaped (samples, num_sensors), and writes
+G(a)(y) shaped (samples, num_test_points)."""
 
 from dataclasses import asdict, dataclass, field
 
@@ -11,6 +16,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import antiderivative_dataset
 from sciml_jax.nn import DeepONet
 from sciml_jax.train import fit
+from sciml_jax.workflow import OperatorOnGrid, save_model
 
 DESCRIPTION = "DeepONet antiderivative, m=100 sensors, 10k train triples; paper test MSE 9.3e-7"
 
@@ -48,6 +54,24 @@ class ModelConfig:
 class Config(RunConfig):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+
+
+INPUT_KEY = "a"
+
+
+def input_shape(config: Config) -> tuple[int | None, ...]:
+    return (None, config.data.num_sensors)
+
+
+def model_template(config: Config) -> OperatorOnGrid:
+    d = config.data
+    net = DeepONet(d.num_sensors, 1, **asdict(config.model), key=jr.key(0))
+    return OperatorOnGrid(net, jnp.zeros((d.num_test_points, 1)), (d.num_test_points,))
+
+
+def predict(model: OperatorOnGrid, a):
+    """G(u) on the saved query grid for a batch of sensor values (samples, num_sensors)."""
+    return jax.vmap(model)(a)
 
 
 def run(config: Config, run) -> dict:
@@ -98,7 +122,9 @@ def run(config: Config, run) -> dict:
         "device": jax.devices()[0].platform,
     }
     if run is not None:
-        y = test_batch["y"][:, 0]
-        prediction = jax.vmap(lambda u: result.model(u, test_batch["y"]))(test_batch["u"][:3])
-        run.save_npz("prediction", y=y, s=test_batch["s"][:3], prediction=prediction)
+        y = test_batch["y"]
+        model = OperatorOnGrid(result.model, y, (y.shape[0],))
+        prediction = predict(model, test_batch["u"][:3])
+        run.save_npz("prediction", y=y[:, 0], s=test_batch["s"][:3], prediction=prediction)
+        save_model(run, model)
     return summary

@@ -4,6 +4,10 @@ s_t = D s_xx + k s^2 + u(x) (D = k = 0.01, zero initial and boundary values) to 
 The branch reads u at m = 100 sensors, the trunk reads (x, t). Every training step takes a
 minibatch of sources and a random subset of the space-time grid shared by the batch, so the
 trunk runs once per point and the branch once per source (Cartesian-product evaluation).
+
+A finished run saves its DeepONet with the (t, x) output grid: `sciml predict` takes `a`,
+sources at the run's sensors (`prediction.npz`'s `sensors`), shaped (samples, num_sensors), and
+writes s(t, x) shaped (samples, num_t, num_x), as `prediction.npz`'s `prediction`.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -21,6 +25,7 @@ from sciml_jax.nn import DeepONet
 from sciml_jax.sampling import MinibatchSampler
 from sciml_jax.train import fit
 from sciml_jax.viz import save_field_comparison
+from sciml_jax.workflow import OperatorOnGrid, save_model
 
 DESCRIPTION = "DeepONet diffusion-reaction: GRF source u(x) -> s(x, t), 2D trunk (x, t)"
 
@@ -74,6 +79,25 @@ def _dataset(d: DataConfig, num_functions: int, seed: int) -> dict:
     )
 
 
+INPUT_KEY = "a"
+
+
+def input_shape(config: Config) -> tuple[int | None, ...]:
+    return (None, config.data.num_sensors)
+
+
+def model_template(config: Config) -> OperatorOnGrid:
+    d = config.data
+    net = DeepONet(d.num_sensors, 2, **asdict(config.model), key=jr.key(0))
+    return OperatorOnGrid(net, jnp.zeros((d.num_t * d.num_x, 2)), (d.num_t, d.num_x))
+
+
+@eqx.filter_jit
+def predict(model: OperatorOnGrid, a):
+    """s(t, x) shaped (samples, num_t, num_x) for sources at the sensors, 50 at a time."""
+    return jax.lax.map(model, a, batch_size=50)
+
+
 def run(config: Config, run) -> dict:
     d, m, b = config.data, config.model, config.batch
     num_grid = d.num_x * d.num_t
@@ -101,12 +125,11 @@ def run(config: Config, run) -> dict:
         prediction = jax.vmap(lambda u: model(u, points[index]))(batch["u"])
         return jnp.mean((prediction - batch["s"][:, index]) ** 2)
 
-    @eqx.filter_jit
-    def predict(model, u):
-        return jax.lax.map(lambda v: model(v, points), u, batch_size=50)
+    def predict_flat(net, u):  # (samples, num_t * num_x), the order of flat(data)
+        return predict(OperatorOnGrid(net, points, (d.num_t, d.num_x)), u).reshape(len(u), -1)
 
     def evaluate(model):
-        prediction = predict(model, test_u)
+        prediction = predict_flat(model, test_u)
         return {
             "test_mse": jnp.mean((prediction - test_s) ** 2),
             "test_rel_l2": jnp.mean(jax.vmap(rel_l2)(prediction, test_s)),
@@ -123,7 +146,7 @@ def run(config: Config, run) -> dict:
     )
     scores = {k: float(v) for k, v in evaluate(result.model).items()}
     # on (at most) 200 training sources, the full grid: compare with test_mse for overfitting
-    train_prediction = predict(result.model, jnp.asarray(train["u"][:200]))
+    train_prediction = predict_flat(result.model, jnp.asarray(train["u"][:200]))
     summary = {
         **scores,
         "train_mse": float(jnp.mean((train_prediction - flat(train)[:200]) ** 2)),
@@ -133,7 +156,8 @@ def run(config: Config, run) -> dict:
         "device": jax.devices()[0].platform,
     }
     if run is not None:
-        prediction = np.asarray(predict(result.model, test_u[:3])).reshape(3, d.num_t, d.num_x)
+        model = OperatorOnGrid(result.model, points, (d.num_t, d.num_x))
+        prediction = np.asarray(predict(model, test_u[:3]))
         reference = np.asarray(test["s"][:3])
         run.save_npz(
             "prediction",
@@ -153,4 +177,5 @@ def run(config: Config, run) -> dict:
             history=result.history,
             terms=("loss", "test_mse"),
         )
+        save_model(run, model)
     return summary

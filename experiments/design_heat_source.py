@@ -12,6 +12,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import Diffusion, rollout
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_field_panels
 
 DESCRIPTION = (
     "Design a 2D heat source s(x, y) so that u(T) matches a target pattern (target misfit <= 1%)"
@@ -92,17 +93,11 @@ def run(config: Config, run: RunDir) -> dict:
     )
     memory = {flag: compiled_memory_bytes(gradient(flag), source) for flag in (False, True)}
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     titles = ("target u(T)", f"achieved (rel L2 {misfit:.2%})", "designed source s")
-    for ax, field_, title in zip(axes, (target, achieved, source), titles, strict=True):
-        image = ax.imshow(field_[0].T, origin="lower", extent=(0, 1, 0, 1), cmap="RdBu_r")
-        ax.set(title=title, xlabel="x", ylabel="y")
-        fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    run.save_figure(fig, "design")
-    plt.close(fig)
+    panels = [
+        (f[0], title, {}) for f, title in zip((target, achieved, source), titles, strict=True)
+    ]
+    run.save_figure(plot_field_panels(panels, cmap="RdBu_r"), "design")
     run.save_npz(
         "design",
         source=np.asarray(source[0]),

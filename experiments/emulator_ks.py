@@ -14,20 +14,15 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 
-from sciml_jax.analysis import (
-    blowup_step,
-    energy_per_step,
-    geometric_mean_nrmse,
-    nrmse_per_step,
-)
+from sciml_jax.analysis import nrmse_per_step
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import ks_trajectories
 from sciml_jax.losses import make_autoregressive_loss
-from sciml_jax.nn import FNO, DilatedResNet, ResidualEmulator, UNet
 from sciml_jax.ops import project_modes
 from sciml_jax.sampling import TrajectorySampler
-from sciml_jax.sim import rollout
 from sciml_jax.train import fit
+from sciml_jax.viz import plot_rollout_error
+from sciml_jax.workflow import evaluate_emulator, make_emulator, training_seconds
 
 DESCRIPTION = (
     "KS (N=256) emulators: one-step vs unrolled training; 200-step nRMSE, 2000-step stability"
@@ -83,57 +78,6 @@ class Config(RunConfig):
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
 
 
-def make_emulator(config: ModelConfig, key):
-    if config.architecture == "fno":
-        # no grid channels: the emulator must commute with periodic shifts, as KS does
-        net = FNO(
-            1,
-            1,
-            width=config.width,
-            modes=config.modes,
-            num_layers=config.num_layers,
-            append_grid=False,
-            key=key,
-        )
-    elif config.architecture == "unet":
-        net = UNet(1, 1, hidden_channels=config.width, num_levels=config.num_layers, key=key)
-    else:
-        net = DilatedResNet(
-            1, 1, hidden_channels=config.width, num_blocks=config.num_layers, key=key
-        )
-    return ResidualEmulator(net, keep_modes=config.keep_modes, zero_mean=config.zero_mean)
-
-
-def evaluate_emulator(
-    model, test, stability_steps: int, bound: float, attractor_energy: float
-) -> dict:
-    """nRMSE per step on the test trajectories, its geometric mean, and the long-rollout
-    checks: blow-up (non-finite or |u| > bound) and the energy relative to the attractor's
-    (largest over all steps, and the mean over the last `test.shape[1] - 1` steps)."""
-    steps = test.shape[1] - 1
-    predict = jax.jit(jax.vmap(lambda u0: rollout(model, u0, steps)[1:]))
-    nrmse = jax.vmap(nrmse_per_step)(predict(test[:, 0]), test[:, 1:])  # (traj, steps)
-    mean_nrmse = jnp.mean(nrmse, axis=0)
-    long = jax.jit(jax.vmap(lambda u0: rollout(model, u0, stability_steps)[1:]))
-    long_rollouts = long(test[:, 0])
-    blew_up, first_bad = jax.vmap(lambda t: blowup_step(t, bound))(long_rollouts)
-    energy = jax.vmap(energy_per_step)(long_rollouts) / attractor_energy  # (traj, steps)
-    late = jnp.mean(energy[:, -min(steps, stability_steps) :], axis=1)
-    return {
-        "gmean_nrmse_100": float(jnp.mean(geometric_mean_nrmse(nrmse, 100))),
-        "nrmse_step1": float(mean_nrmse[0]),
-        "nrmse_step100": float(mean_nrmse[99]),
-        f"nrmse_step{steps}": float(mean_nrmse[-1]),
-        "blowup_fraction": float(jnp.mean(blew_up)),
-        "first_blowup_step": int(jnp.min(first_bad)),
-        # nan (a blown-up rollout) compares as neither small nor large: report it as inf
-        "energy_ratio_max": float(jnp.nan_to_num(jnp.max(energy), nan=jnp.inf)),
-        "energy_ratio_late_min": float(jnp.nan_to_num(jnp.min(late), nan=jnp.inf)),
-        "energy_ratio_late_max": float(jnp.nan_to_num(jnp.max(late), nan=jnp.inf)),
-        "curve": mean_nrmse,
-    }
-
-
 def run(config: Config, run) -> dict:
     d, m, o = config.data, config.model, config.objective
     common = dict(num_points=d.num_points, domain_extent=d.domain_extent, dt=d.dt)
@@ -175,24 +119,8 @@ def run(config: Config, run) -> dict:
         scores = evaluate_emulator(result.model, test, d.stability_steps, bound, attractor_energy)
         curves[mode] = scores.pop("curve")
         summary.update({f"{mode}_{k}": v for k, v in scores.items()})
-        starts = [0] + [r["step"] for r in result.history[:-1]]
-        summary[f"{mode}_train_seconds"] = sum(
-            (r["step"] - s0) / r["steps_per_s"]
-            for s0, r in zip(starts, result.history, strict=True)
-        )
+        summary[f"{mode}_train_seconds"] = training_seconds(result.history)
     if run is not None:
-        run.save_npz("nrmse_curves", **{k: v for k, v in curves.items()})
-        run.save_figure(_figure(curves), "nrmse")
+        run.save_npz("nrmse_curves", **curves)
+        run.save_figure(plot_rollout_error(curves), "nrmse")
     return summary
-
-
-def _figure(curves):
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for mode, curve in curves.items():
-        axis.semilogy(jnp.arange(1, curve.shape[0] + 1), curve, label=mode)
-    axis.set_xlabel("rollout step")
-    axis.set_ylabel("nRMSE")
-    axis.legend()
-    return figure

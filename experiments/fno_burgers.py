@@ -1,5 +1,8 @@
 """FNO on 1D Burgers (Li et al. 2021, Table 1): u0 -> u(., 1), nu = 0.1, with zero-shot
-evaluation at other resolutions."""
+evaluation at other resolutions.
+
+A finished run saves its FNO with the normalisers (`sciml predict RUN --input in.npz`, `a`
+shaped (samples, 1, grid) at any grid, as `prediction.npz`'s `a`)."""
 
 from dataclasses import dataclass, field
 
@@ -10,10 +13,21 @@ import jax.random as jr
 
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import Normalizer, burgers_dataset
-from sciml_jax.losses import relative_l2_loss
-from sciml_jax.nn import FNO
-from sciml_jax.sampling import MinibatchSampler
-from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.viz import plot_operator_samples_1d
+from sciml_jax.workflow import (
+    EpochProtocolConfig,
+    NormalizedOperator,
+    batched_rel_l2,
+    fit_epochs,
+    fno_from_config,
+    identity_normalizer,
+    mean_rel_l2,
+    normalizer_template,
+    protocol_summary,
+    save_model,
+    save_prediction,
+    split,
+)
 
 DESCRIPTION = "FNO-1D on viscous Burgers (nu=0.1) u0 -> u(1); paper rel L2 1.6e-3 at s=1024"
 
@@ -42,30 +56,28 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class ProtocolConfig:
-    epochs: int = spec(500, ge=1)
-    batch_size: int = spec(20, ge=1)
-    halve_every_epochs: int | None = spec(100, ge=1, doc="FNO protocol: lr x0.5 every N epochs")
-    log_every_epochs: int = spec(1, ge=1)
-
-
-@dataclass(frozen=True)
 class Config(RunConfig):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
 
 
-def batched_rel_l2(predict, model, a, u, batch: int = 50) -> float:
-    """Mean per-sample relative L2 error (the paper's test metric), in batches.
+INPUT_KEY = "a"
 
-    `predict(model, a_batch)` returns the decoded prediction for a batch.
-    """
-    errors = []
-    for start in range(0, a.shape[0], batch):
-        pred = predict(model, a[start : start + batch])
-        errors.append(jax.vmap(relative_l2_loss)(pred, u[start : start + batch]))
-    return float(jnp.mean(jnp.concatenate(errors)))
+
+def input_shape(config: Config) -> tuple[int | None, ...]:
+    return (None, 1, None)  # scalar normalisers: any grid, as the zero-shot evaluation
+
+
+def model_template(config: Config) -> NormalizedOperator:
+    norm = normalizer_template(eps=1e-5 if config.data.normalize else 0.0)
+    return NormalizedOperator(fno_from_config(1, config.model, key=jr.key(0)), norm, norm)
+
+
+@eqx.filter_jit
+def predict(model: NormalizedOperator, a):
+    """u(., 1) for a batch of u0 shaped (samples, 1, grid)."""
+    return jax.vmap(model)(a)
 
 
 def run(config: Config, run) -> dict:
@@ -86,22 +98,12 @@ def run(config: Config, run) -> dict:
         zero_mean=d.zero_mean,
         seed=d.seed,
     )
-    a_all, u_all = jnp.asarray(data["a"]), jnp.asarray(data["u"])
     stride = store // d.train_resolution
-    a_train, u_train = a_all[: d.num_train, :, ::stride], u_all[: d.num_train, :, ::stride]
-    a_test, u_test = a_all[d.num_train :], u_all[d.num_train :]
-
-    model_key, train_key = jr.split(jr.key(config.seed))
-    model = FNO(
-        1,
-        1,
-        width=m.width,
-        modes=m.modes,
-        num_layers=m.num_layers,
-        padding_fraction=m.padding_fraction,
-        method=m.method,
-        key=model_key,
+    (a_train, u_train), (a_test, u_test) = split(
+        (jnp.asarray(data["a"]), jnp.asarray(data["u"])), d.num_train
     )
+    a_train, u_train = a_train[:, :, ::stride], u_train[:, :, ::stride]
+    model_key, train_key = jr.split(jr.key(config.seed))
     # At nu = 0.1 the solution at T = 1 is ~60x smaller than u0 (the first mode decays as
     # exp(-4 pi^2 nu T)), so unnormalised targets have std ~1e-2: Adam's O(lr) parameter
     # steps then move the output by a large fraction of its size and the relative error
@@ -111,70 +113,32 @@ def run(config: Config, run) -> dict:
         a_norm = Normalizer.fit(a_train, pointwise=False)
         u_norm = Normalizer.fit(u_train, pointwise=False)
     else:
-        a_norm = u_norm = Normalizer(jnp.zeros(()), jnp.ones(()), 0.0)
+        a_norm = u_norm = identity_normalizer()
 
-    @eqx.filter_jit
-    def predict(model, a):
-        return u_norm.decode(jax.vmap(model)(a_norm.encode(a)))
+    def loss_fn(net, batch, key):
+        return mean_rel_l2(predict(NormalizedOperator(net, a_norm, u_norm), batch["a"]), batch["u"])
 
-    sampler = MinibatchSampler({"a": a_train, "u": u_train}, p.batch_size)
-    train = epoch_protocol(
-        config.train,
-        epochs=p.epochs,
-        steps_per_epoch=sampler.steps_per_epoch,
-        halve_every_epochs=p.halve_every_epochs,
-        log_every_epochs=p.log_every_epochs,
-    )
+    def test_error(net, step: int) -> float:  # on every `step`-th point of the stored grid
+        model = NormalizedOperator(net, a_norm, u_norm)
+        return batched_rel_l2(predict, model, a_test[:, :, ::step], u_test[:, :, ::step])
 
-    def loss_fn(model, batch, key):
-        return jnp.mean(jax.vmap(relative_l2_loss)(predict(model, batch["a"]), batch["u"]))
-
-    def evaluate(model):
-        return {
-            "test_rel_l2": batched_rel_l2(
-                predict, model, a_test[:, :, ::stride], u_test[:, :, ::stride]
-            )
-        }
-
-    result = fit(
-        model,
+    result, sampler = fit_epochs(
+        fno_from_config(1, m, key=model_key),
         loss_fn,
-        train,
+        config.train,
+        p,
+        {"a": a_train, "u": u_train},
         key=train_key,
-        sampler=sampler,
         run=run,
-        eval_fn=evaluate if train.eval_every else None,
+        eval_fn=lambda net: {"test_rel_l2": test_error(net, stride)},
     )
-    summary = {
-        "train_resolution": d.train_resolution,
-        "epochs": p.epochs,
-        "num_train": d.num_train,
-        "num_test": d.num_test,
-        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-        "final_train_loss": result.history[-1]["loss"],
-        "device": jax.devices()[0].platform,
-    }
+    summary = {"train_resolution": d.train_resolution, **protocol_summary(result, sampler, p, d)}
     for res in sorted(set(d.eval_resolutions)):
-        k = store // res
-        summary[f"test_rel_l2_{res}"] = batched_rel_l2(
-            predict, result.model, a_test[:, :, ::k], u_test[:, :, ::k]
-        )
+        summary[f"test_rel_l2_{res}"] = test_error(result.model, store // res)
     if run is not None:
-        prediction = predict(result.model, a_test[:4])
-        run.save_npz("prediction", a=a_test[:4], u=u_test[:4], prediction=prediction)
-        run.save_figure(_figure(a_test[:2], u_test[:2], prediction[:2]), "prediction")
+        model = NormalizedOperator(result.model, a_norm, u_norm)
+        prediction = save_prediction(run, predict, model, a_test[:4], u_test[:4])
+        figure = plot_operator_samples_1d(a_test[:2], u_test[:2], prediction[:2])
+        run.save_figure(figure, "prediction")
+        save_model(run, model)
     return summary
-
-
-def _figure(a, u, prediction):
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(a), figsize=(5 * len(a), 3.5), squeeze=False)
-    for axis, a_i, u_i, p_i in zip(axes[0], a, u, prediction, strict=True):
-        x = jnp.arange(a_i.shape[-1]) / a_i.shape[-1]
-        axis.plot(x, a_i[0], "k:", lw=1, label="u0")
-        axis.plot(x, u_i[0], "k-", lw=1, label="u(1) reference")
-        axis.plot(x, p_i[0], "r--", lw=1.5, label="FNO")
-        axis.set_xlabel("x")
-    axes[0, 0].legend()
-    return figure

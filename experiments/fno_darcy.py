@@ -1,4 +1,7 @@
-"""FNO on 2D Darcy flow (Li et al. 2021, Table 4): permeability a -> pressure u at s = 85."""
+"""FNO on 2D Darcy flow (Li et al. 2021, Table 4): permeability a -> pressure u at s = 85.
+
+A finished run saves its FNO with the per-point normalisers (`sciml predict`: `a` shaped
+(samples, 1, s, s) at the run's resolution s)."""
 
 from dataclasses import dataclass, field
 
@@ -9,10 +12,18 @@ import jax.random as jr
 
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import Normalizer, darcy_dataset
-from sciml_jax.losses import relative_l2_loss
-from sciml_jax.nn import FNO
-from sciml_jax.sampling import MinibatchSampler
-from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.workflow import (
+    EpochProtocolConfig,
+    NormalizedOperator,
+    fit_epochs,
+    fno_from_config,
+    mean_rel_l2,
+    normalizer_template,
+    protocol_summary,
+    save_model,
+    save_prediction,
+    split,
+)
 
 DESCRIPTION = "FNO-2D on Darcy (a in {3,12}, f=1) at s=85; paper rel L2 1.08e-2"
 
@@ -36,18 +47,29 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class ProtocolConfig:
-    epochs: int = spec(500, ge=1)
-    batch_size: int = spec(20, ge=1)
-    halve_every_epochs: int | None = spec(100, ge=1)
-    log_every_epochs: int = spec(1, ge=1)
-
-
-@dataclass(frozen=True)
 class Config(RunConfig):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
+
+
+INPUT_KEY = "a"
+
+
+def input_shape(config: Config) -> tuple[int | None, ...]:
+    s = config.data.resolution
+    return (None, 1, s, s)  # per-point normalisers fix the grid
+
+
+def model_template(config: Config) -> NormalizedOperator:
+    s = config.data.resolution
+    net = fno_from_config(1, config.model, num_spatial_dims=2, key=jr.key(0))
+    return NormalizedOperator(net, normalizer_template((1, s, s)), normalizer_template((1, s, s)))
+
+
+def predict(model: NormalizedOperator, a):
+    """The pressure for a batch of permeabilities shaped (samples, 1, s, s)."""
+    return jax.vmap(model)(a)
 
 
 def run(config: Config, run) -> dict:
@@ -59,68 +81,42 @@ def run(config: Config, run) -> dict:
         zero_mean=d.zero_mean,
         seed=d.seed,
     )
-    a, u = jnp.asarray(data["a"]), jnp.asarray(data["u"])
-    a_train, u_train, a_test, u_test = (
-        a[: d.num_train],
-        u[: d.num_train],
-        a[d.num_train :],
-        u[d.num_train :],
+    (a_train, u_train), (a_test, u_test) = split(
+        (jnp.asarray(data["a"]), jnp.asarray(data["u"])), d.num_train
     )
     # statistics from the training set only (the reference code's UnitGaussianNormalizer)
     a_norm, u_norm = Normalizer.fit(a_train), Normalizer.fit(u_train)
     model_key, train_key = jr.split(jr.key(config.seed))
-    net = FNO(
-        1,
-        1,
-        width=m.width,
-        modes=m.modes,
-        num_layers=m.num_layers,
-        num_spatial_dims=2,
-        padding_fraction=m.padding_fraction,
-        key=model_key,
-    )
-    sampler = MinibatchSampler({"a": a_norm.encode(a_train), "u": u_train}, p.batch_size)
-    train = epoch_protocol(
-        config.train,
-        epochs=p.epochs,
-        steps_per_epoch=sampler.steps_per_epoch,
-        halve_every_epochs=p.halve_every_epochs,
-        log_every_epochs=p.log_every_epochs,
-    )
 
-    def predict(net, a_encoded):
+    def decoded(net, a_encoded):  # the training inputs are encoded once, before training
         return u_norm.decode(net(a_encoded))
 
     def loss_fn(net, batch, key):
-        prediction = jax.vmap(lambda x: predict(net, x))(batch["a"])
-        return jnp.mean(jax.vmap(relative_l2_loss)(prediction, batch["u"]))
+        return mean_rel_l2(jax.vmap(lambda x: decoded(net, x))(batch["a"]), batch["u"])
 
     @eqx.filter_jit
     def test_error(net):
-        prediction = jax.lax.map(lambda x: predict(net, x), a_norm.encode(a_test), batch_size=25)
-        return jnp.mean(jax.vmap(relative_l2_loss)(prediction, u_test))
+        encoded = a_norm.encode(a_test)
+        return mean_rel_l2(jax.lax.map(lambda x: decoded(net, x), encoded, batch_size=25), u_test)
 
-    result = fit(
-        net,
+    result, sampler = fit_epochs(
+        fno_from_config(1, m, num_spatial_dims=2, key=model_key),
         loss_fn,
-        train,
+        config.train,
+        p,
+        {"a": a_norm.encode(a_train), "u": u_train},
         key=train_key,
-        sampler=sampler,
         run=run,
-        eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None,
+        eval_fn=lambda net: {"test_rel_l2": test_error(net)},
     )
     summary = {
         "test_rel_l2": float(test_error(result.model)),
-        "epochs": p.epochs,
+        **protocol_summary(result, sampler, p, d),
         "resolution": d.resolution,
         "solve_points": d.solve_points,
-        "num_train": d.num_train,
-        "num_test": d.num_test,
-        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-        "final_train_loss": result.history[-1]["loss"],
-        "device": jax.devices()[0].platform,
     }
     if run is not None:
-        prediction = jax.vmap(lambda x: predict(result.model, x))(a_norm.encode(a_test[:4]))
-        run.save_npz("prediction", a=a_test[:4], u=u_test[:4], prediction=prediction)
+        model = NormalizedOperator(result.model, a_norm, u_norm)
+        save_prediction(run, predict, model, a_test[:4], u_test[:4])
+        save_model(run, model)
     return summary

@@ -1,5 +1,8 @@
 """FNO-2D on 2D Navier-Stokes vorticity (Li et al. 2021, Table 1, nu = 1e-3): the first
-`input_steps` vorticity snapshots -> the next `output_steps`, autoregressively in time."""
+`input_steps` vorticity snapshots -> the next `output_steps`, autoregressively in time.
+
+A finished run saves its FNO with the rollout length (`sciml predict`: `a` shaped
+(samples, input_steps, n, n), the first snapshots; `prediction` (samples, output_steps, n, n))."""
 
 from dataclasses import dataclass, field
 
@@ -11,9 +14,16 @@ import jax.random as jr
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.data import navier_stokes_dataset
 from sciml_jax.losses import relative_l2_loss
-from sciml_jax.nn import FNO
-from sciml_jax.sampling import MinibatchSampler
-from sciml_jax.train import epoch_protocol, fit, seconds_per_epoch
+from sciml_jax.workflow import (
+    EpochProtocolConfig,
+    WindowRollout,
+    fit_epochs,
+    fno_from_config,
+    mean_rel_l2,
+    protocol_summary,
+    save_model,
+    split,
+)
 
 DESCRIPTION = "FNO-2D on NS vorticity (nu=1e-3, 64^2, 10 -> 10 steps); paper rel L2 1.28e-2"
 
@@ -40,28 +50,30 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class ProtocolConfig:
-    epochs: int = spec(500, ge=1)
-    batch_size: int = spec(20, ge=1)
-    halve_every_epochs: int | None = spec(100, ge=1)
-    log_every_epochs: int = spec(1, ge=1)
-
-
-@dataclass(frozen=True)
 class Config(RunConfig):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
 
 
-def rollout_in_time(net, history, num_steps: int):
-    """Predict `num_steps` snapshots; each prediction joins the input window (FNO-2D)."""
+INPUT_KEY = "a"
 
-    def step(window, _):
-        next_state = net(window)  # (1, n, n)
-        return jnp.concatenate([window[1:], next_state]), next_state[0]
 
-    return jax.lax.scan(step, history, None, length=num_steps)[1]  # (steps, n, n)
+def input_shape(config: Config) -> tuple[int | None, ...]:
+    d = config.data
+    return (None, d.input_steps, d.resolution, d.resolution)
+
+
+def model_template(config: Config) -> WindowRollout:
+    d = config.data
+    net = fno_from_config(d.input_steps, config.model, num_spatial_dims=2, key=jr.key(0))
+    return WindowRollout(net, d.output_steps)
+
+
+@eqx.filter_jit
+def predict(model: WindowRollout, a):
+    """The next `output_steps` snapshots of each window in `a`, 20 windows at a time."""
+    return jax.lax.map(model, a, batch_size=20)
 
 
 def run(config: Config, run) -> dict:
@@ -84,53 +96,32 @@ def run(config: Config, run) -> dict:
     )[:, :, 0]
     a = w[:, : d.input_steps]  # (N, T_in, n, n)
     u = w[:, d.input_steps : d.input_steps + d.output_steps]  # (N, T_out, n, n)
+    (a_train, u_train), (a_test, u_test) = split((a, u), d.num_train)
     model_key, train_key = jr.split(jr.key(config.seed))
-    net = FNO(
-        d.input_steps,
-        1,
-        width=m.width,
-        modes=m.modes,
-        num_layers=m.num_layers,
-        num_spatial_dims=2,
-        key=model_key,
-    )
-    sampler = MinibatchSampler({"a": a[: d.num_train], "u": u[: d.num_train]}, p.batch_size)
-    train = epoch_protocol(
-        config.train,
-        epochs=p.epochs,
-        steps_per_epoch=sampler.steps_per_epoch,
-        halve_every_epochs=p.halve_every_epochs,
-        log_every_epochs=p.log_every_epochs,
-    )
 
     def loss_fn(net, batch, key):
-        prediction = jax.vmap(lambda x: rollout_in_time(net, x, d.output_steps))(batch["a"])
+        prediction = jax.vmap(WindowRollout(net, d.output_steps))(batch["a"])
         # the reference code sums the per-step relative errors over the horizon
         per_step = jax.vmap(jax.vmap(relative_l2_loss))(prediction, batch["u"])
         return jnp.mean(jnp.sum(per_step, axis=1))
 
     @eqx.filter_jit
     def test_error(net):
-        prediction = jax.lax.map(
-            lambda x: rollout_in_time(net, x, d.output_steps), a[d.num_train :], batch_size=20
-        )
-        return jnp.mean(jax.vmap(relative_l2_loss)(prediction, u[d.num_train :]))
+        return mean_rel_l2(predict(WindowRollout(net, d.output_steps), a_test), u_test)
 
-    result = fit(
-        net,
+    result, sampler = fit_epochs(
+        fno_from_config(d.input_steps, m, num_spatial_dims=2, key=model_key),
         loss_fn,
-        train,
+        config.train,
+        p,
+        {"a": a_train, "u": u_train},
         key=train_key,
-        sampler=sampler,
         run=run,
-        eval_fn=(lambda net: {"test_rel_l2": test_error(net)}) if train.eval_every else None,
+        eval_fn=lambda net: {"test_rel_l2": test_error(net)},
     )
+    if run is not None:
+        save_model(run, WindowRollout(result.model, d.output_steps))
     return {
         "test_rel_l2": float(test_error(result.model)),
-        "epochs": p.epochs,
-        "num_train": d.num_train,
-        "num_test": d.num_test,
-        "s_per_epoch": seconds_per_epoch(result.history, sampler.steps_per_epoch),
-        "final_train_loss": result.history[-1]["loss"],
-        "device": jax.devices()[0].platform,
+        **protocol_summary(result, sampler, p, d),
     }

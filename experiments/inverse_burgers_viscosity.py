@@ -12,6 +12,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import BurgersStepper, rollout
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_sensor_fit
 
 DESCRIPTION = (
     "Recover Burgers viscosity from 20 noisy sensors by gradients through ETDRK (target: within 1%)"
@@ -98,25 +99,11 @@ def run(config: Config, run: RunDir) -> dict:
     )
     memory = {flag: compiled_memory_bytes(grad_fn(flag), model) for flag in (False, True)}
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     times = np.arange(clean.shape[0]) * p.dt * p.save_every
     fitted = simulate(recovered, p)[:, sensors]
-    for j in range(3):
-        axes[0].plot(times, data["observations"][:, j], ".", ms=3, color=f"C{j}")
-        axes[0].plot(times, fitted[:, j], "-", color=f"C{j}")
-    axes[0].set(xlabel="t", ylabel="u at sensor", title="3 of the sensor series (dots: noisy data)")
-    steps = [record["step"] for record in result.history]
-    axes[1].semilogy(steps, [record["loss"] for record in result.history])
-    axes[1].set(
-        xlabel="step",
-        ylabel="normalised misfit",
-        title=f"nu: true {p.true_viscosity:g}, recovered {recovered:.5g}",
-    )
-    fig.tight_layout()
-    run.save_figure(fig, "fit")
-    plt.close(fig)
+    title = f"nu: true {p.true_viscosity:g}, recovered {recovered:.5g}"
+    figure = plot_sensor_fit(times, data["observations"], fitted, result.history, title=title)
+    run.save_figure(figure, "fit")
     return {
         "true_viscosity": p.true_viscosity,
         "recovered_viscosity": recovered,

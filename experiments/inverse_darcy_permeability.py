@@ -11,6 +11,7 @@ from sciml_jax.analysis import gradient_check, rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import DarcySolver
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_field_panels
 
 DESCRIPTION = (
     "Recover log-permeability of -div(a grad u) = f from sparse pressure sensors"
@@ -98,24 +99,15 @@ def run(config: Config, run: RunDir) -> dict:
     error_interior = float(rel_l2(recovered[1:-1, 1:-1], true_log_a[1:-1, 1:-1]))
     error_a = float(rel_l2(jnp.exp(recovered), jnp.exp(true_log_a)))
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     limits = dict(vmin=float(true_log_a.min()), vmax=float(true_log_a.max()))
     panels = (
         (true_log_a, "true log a", limits),
         (recovered, f"recovered (rel L2 {error_log:.1%})", limits),
         (jnp.abs(recovered - true_log_a), "|error|", {}),
     )
-    for ax, (values, title, kwargs) in zip(axes, panels, strict=True):
-        image = ax.imshow(values.T, origin="lower", extent=(0, 1, 0, 1), cmap="viridis", **kwargs)
-        ax.set(title=title, xlabel="x", ylabel="y")
-        fig.colorbar(image, ax=ax)
-    sx, sy = x.ravel()[sensors], y.ravel()[sensors]
-    axes[0].plot(sx, sy, "w.", ms=3)
-    fig.tight_layout()
-    run.save_figure(fig, "permeability")
-    plt.close(fig)
+    sensor_xy = (x.ravel()[sensors], y.ravel()[sensors])
+    figure = plot_field_panels(panels, cmap="viridis", sensors=sensor_xy)
+    run.save_figure(figure, "permeability")
     run.save_npz(
         "permeability",
         true_log_a=np.asarray(true_log_a),

@@ -13,6 +13,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import Diffusion, rollout_final
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_recovery_1d
 
 DESCRIPTION = (
     "Recover a heat-equation initial condition from u(T) + 1% noise, H1 Tikhonov"
@@ -80,22 +81,16 @@ def run(config: Config, run: RunDir) -> dict:
     error = float(rel_l2(recovered, true_u0))
     naive = float(rel_l2(observed, true_u0))
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    axes[0].plot(x[0], true_u0[0], "k", label="true u0")
-    axes[0].plot(x[0], recovered[0], "C1--", label=f"recovered (rel L2 {error:.2%})")
-    axes[0].plot(x[0], observed[0], "C0.", ms=2, label="observed u(T)")
-    axes[0].set(xlabel="x", title="initial condition")
-    axes[0].legend()
-    steps = [record["step"] for record in result.history]
-    for name in ("misfit", "tikhonov"):
-        axes[1].semilogy(steps, [record[name] for record in result.history], label=name)
-    axes[1].set(xlabel="step", title="loss terms")
-    axes[1].legend()
-    fig.tight_layout()
-    run.save_figure(fig, "recovery")
-    plt.close(fig)
+    figure = plot_recovery_1d(
+        x[0],
+        true_u0[0],
+        recovered[0],
+        observed[0],
+        result.history,
+        error=error,
+        terms=("misfit", "tikhonov"),
+    )
+    run.save_figure(figure, "recovery")
     run.save_npz(
         "prediction",
         x=np.asarray(x[0]),

@@ -18,6 +18,7 @@ from sciml_jax.sim import (
     rollout,
 )
 from sciml_jax.train import RunDir
+from sciml_jax.viz import plot_energy_error
 
 DESCRIPTION = (
     "Kepler e=0.5 over 1000 periods: velocity Verlet / leapfrog / diffrax"
@@ -109,19 +110,6 @@ def run(config: Config, run: RunDir) -> dict:
     summary["rk4_drift_ratio_last_over_first"] = float(curves["rk4"][-1] / curves["rk4"][0])
     run.save_npz("energy_error", period=np.arange(1, p.periods + 1), **curves)
 
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name, errors in curves.items():
-        ax.loglog(np.arange(1, p.periods + 1), errors, label=name)
-    ax.axhline(1e-4, color="k", ls=":", lw=0.8, label="1e-4")
-    ax.set(
-        xlabel="orbital period",
-        ylabel="max |H/H0 - 1| over the period",
-        title=f"Kepler e={p.eccentricity}, dt = T/{p.steps_per_period}",
-    )
-    ax.legend()
-    fig.tight_layout()
-    run.save_figure(fig, "energy_error")
-    plt.close(fig)
+    title = f"Kepler e={p.eccentricity}, dt = T/{p.steps_per_period}"
+    run.save_figure(plot_energy_error(curves, title=title), "energy_error")
     return summary

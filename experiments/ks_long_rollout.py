@@ -12,6 +12,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import KuramotoSivashinsky, rollout
 from sciml_jax.train import RunDir
+from sciml_jax.viz import plot_spacetime_spectrum
 
 DESCRIPTION = (
     "Kuramoto-Sivashinsky 1e5-step ETDRK rollout: finiteness and time-averaged energy spectrum"
@@ -81,29 +82,16 @@ def run(config: Config, run: RunDir) -> dict:
         spacetime=np.asarray(transient[:, 0]),
     )
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     times = np.arange(transient.shape[0]) * p.average_every * p.dt
-    axes[0].imshow(
-        transient[:, 0].T,
-        aspect="auto",
-        cmap="RdBu_r",
-        origin="lower",
-        extent=(0, times[-1], 0, p.domain_extent),
+    figure = plot_spacetime_spectrum(
+        transient[:, 0],
+        times[-1],
+        p.domain_extent,
+        wavenumbers,
+        mean_spectrum,
+        num_steps=p.num_steps,
     )
-    axes[0].set(xlabel="t", ylabel="x", title="KS space-time (first steps)")
-    axes[1].semilogy(wavenumbers[1:], np.asarray(mean_spectrum)[1:])
-    axes[1].axvline(1.0, color="k", ls=":", lw=0.8, label="k = 1 (neutral mode)")
-    axes[1].set(
-        xlabel="k",
-        ylabel=r"$\langle |\hat u_k|^2 \rangle_t$",
-        title=f"time-averaged energy spectrum ({p.num_steps} steps)",
-    )
-    axes[1].legend()
-    fig.tight_layout()
-    run.save_figure(fig, "spectrum")
-    plt.close(fig)
+    run.save_figure(figure, "spectrum")
     return {
         "finite": finite,
         "max_abs_u": float(peak),

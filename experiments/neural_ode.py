@@ -11,6 +11,7 @@ from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import DampedPendulum, NeuralODE, solve_ode
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_neural_ode_fit
 
 DESCRIPTION = (
     "Neural ODE learns damped-pendulum dynamics from one noisy trajectory; tested on extrapolation"
@@ -88,19 +89,8 @@ def run(config: Config, run: RunDir) -> dict:
         reference=np.asarray(reference),
     )
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    axes[0].plot(ts_test, reference[:, 0], "k", label="true theta")
-    axes[0].plot(ts_test, prediction[:, 0], "C1--", label="neural ODE")
-    axes[0].plot(ts, observed[:, 0], "C0.", ms=3, label="training data")
-    axes[0].axvline(p.t_train, color="gray", ls=":")
-    axes[0].set(xlabel="t", title="angle: fit then extrapolation")
-    axes[0].legend()
-    steps = [record["step"] for record in result.history]
-    axes[1].semilogy(steps, [record["loss"] for record in result.history], label="train MSE")
-    axes[1].set(xlabel="step", title="training loss")
-    fig.tight_layout()
-    run.save_figure(fig, "neural_ode")
-    plt.close(fig)
+    figure = plot_neural_ode_fit(
+        ts_test, reference, prediction, ts, observed, p.t_train, result.history
+    )
+    run.save_figure(figure, "neural_ode")
     return summary

@@ -12,6 +12,7 @@ from sciml_jax.analysis import gradient_check
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.sim import DampedPendulum, Kepler, Lorenz, LotkaVolterra, Robertson, solve_ode
 from sciml_jax.train import RunDir
+from sciml_jax.viz import plot_ode_trajectory
 
 DESCRIPTION = (
     "Lorenz / pendulum / Lotka-Volterra / Kepler / Robertson via diffrax, with"
@@ -115,18 +116,6 @@ def run(config: Config, run: RunDir) -> dict:
     summary["gradient_check_relative_difference"] = check["relative_difference"]
     run.save_npz("trajectory", t=np.asarray(ts), y=np.asarray(ys))
 
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for i in range(ys.shape[1]):
-        axes[0].plot(ts, ys[:, i], label=f"y{i}")
-    if c.log_time:
-        axes[0].set_xscale("log")
-    axes[0].set(xlabel="t", title=f"{c.system} ({c.solver}, {c.controller})")
-    axes[0].legend()
-    axes[1].plot(ys[:, 0], ys[:, 1], lw=0.5)
-    axes[1].set(xlabel="y0", ylabel="y1", title="phase portrait")
-    fig.tight_layout()
-    run.save_figure(fig, "trajectory")
-    plt.close(fig)
+    title = f"{c.system} ({c.solver}, {c.controller})"
+    run.save_figure(plot_ode_trajectory(ts, ys, title=title, log_time=c.log_time), "trajectory")
     return summary

@@ -1,3 +1,14 @@
 from ._fields import plot_field as plot_field
 from ._fields import save_field_comparison as save_field_comparison
+from ._inverse import plot_field_panels as plot_field_panels
+from ._inverse import plot_recovery_1d as plot_recovery_1d
+from ._inverse import plot_sensor_fit as plot_sensor_fit
+from ._operators import plot_operator_samples_1d as plot_operator_samples_1d
+from ._operators import plot_rollout_error as plot_rollout_error
+from ._simulators import plot_energy_error as plot_energy_error
+from ._simulators import plot_loss_terms as plot_loss_terms
+from ._simulators import plot_neural_ode_fit as plot_neural_ode_fit
+from ._simulators import plot_ode_trajectory as plot_ode_trajectory
+from ._simulators import plot_solution_against_reference as plot_solution_against_reference
+from ._simulators import plot_spacetime_spectrum as plot_spacetime_spectrum
 from ._training import plot_history as plot_history
