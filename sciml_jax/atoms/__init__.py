@@ -6,7 +6,16 @@ Energies are pure functions of positions (forces are `-jax.grad`), usable with o
 a list, so a learned energy from `nn` plugs into the same simulators.
 """
 
+from ._energies import energy_and_forces as energy_and_forces
+from ._energies import forces as forces
+from ._energies import pair_energy as pair_energy
+from ._energies import stress as stress
 from ._neighbor_list import NeighborList as NeighborList
+from ._pair_potentials import lennard_jones as lennard_jones
+from ._pair_potentials import lennard_jones_ase as lennard_jones_ase
+from ._pair_potentials import morse as morse
+from ._pair_potentials import smooth_switch as smooth_switch
+from ._pair_potentials import soft_sphere as soft_sphere
 from ._space import AbstractSpace as AbstractSpace
 from ._space import FreeSpace as FreeSpace
 from ._space import PeriodicSpace as PeriodicSpace
