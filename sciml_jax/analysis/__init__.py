@@ -1,6 +1,7 @@
 from ._convergence import fit_convergence_order as fit_convergence_order
 from ._diagnostics import compiled_memory_bytes as compiled_memory_bytes
 from ._diagnostics import gradient_check as gradient_check
+from ._fronts import read_front as read_front
 from ._metrics import rel_l2 as rel_l2
 from ._rollout_metrics import blowup_step as blowup_step
 from ._rollout_metrics import energy_per_step as energy_per_step

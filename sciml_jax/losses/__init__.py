@@ -1,10 +1,13 @@
 from ._autoregressive import make_autoregressive_loss as make_autoregressive_loss
 from ._causal import causal_loss as causal_loss
+from ._causal import causal_residual_loss as causal_residual_loss
 from ._causal import causal_weights as causal_weights
+from ._causal import time_slabs as time_slabs
 from ._constraints import inequality_penalty as inequality_penalty
 from ._constraints import monotonicity_penalty as monotonicity_penalty
 from ._constraints import normalisation_penalty as normalisation_penalty
 from ._constraints import rayleigh_quotient as rayleigh_quotient
+from ._enthalpy_balance import cell_balance as cell_balance
 from ._pinn import data_loss as data_loss
 from ._pinn import dirichlet_loss as dirichlet_loss
 from ._pinn import initial_loss as initial_loss

@@ -14,5 +14,7 @@ from ._interop import from_nnx as from_nnx
 from ._mlp import MLP as MLP
 from ._mlp import Ansatz as Ansatz
 from ._mlp import Dense as Dense
+from ._odd import OddInAxis as OddInAxis
 from ._pirate import PirateNet as PirateNet
+from ._stefan import StefanAnsatz as StefanAnsatz
 from ._unet import UNet as UNet

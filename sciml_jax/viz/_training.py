@@ -29,6 +29,7 @@ def plot_history(history: Sequence[dict], keys: Sequence[str] | None = None, *, 
             steps, values = zip(*pairs, strict=True)
             axis.semilogy(steps, values, label=key)
     axis.set_xlabel("step")
+    axis.set_ylabel("value (log scale)")
     axis.set_title(title or "training history")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend()

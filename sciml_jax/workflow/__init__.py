@@ -9,6 +9,15 @@ from ._artifacts import LoadedRun as LoadedRun
 from ._artifacts import load_run as load_run
 from ._artifacts import predict_file as predict_file
 from ._artifacts import save_model as save_model
+from ._pinn import POINTS as POINTS
+from ._pinn import PinnFit as PinnFit
+from ._pinn import ReferenceGrid as ReferenceGrid
+from ._pinn import check_causal_slabs as check_causal_slabs
+from ._pinn import fit_pinn as fit_pinn
+from ._pinn import grid_points as grid_points
+from ._pinn import points_input_shape as points_input_shape
+from ._pinn import predict_columns as predict_columns
+from ._pinn import predict_points as predict_points
 from ._emulator import evaluate_emulator as evaluate_emulator
 from ._emulator import make_emulator as make_emulator
 from ._emulator import training_seconds as training_seconds
