@@ -1,6 +1,7 @@
 """DeepONet: Cartesian-product evaluation agrees with pointwise evaluation; stacked and
 unstacked variants; linearity in the branch output."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -33,9 +34,20 @@ def test_output_is_inner_product_of_branch_and_trunk():
 
 
 def test_stacked_has_independent_branches():
-    net = DeepONet(10, 1, latent_dim=6, variant="stacked", key=jr.key(5))
-    # one leaf axis of size p: p separate scalar nets
-    assert net.branch.layers[0].weight.shape[0] == 6
+    # p independently initialised branch nets: their coefficients, seen as functions of u,
+    # are linearly independent, so over more inputs than p they span p dimensions. One key
+    # shared by all branches makes every column equal (rank 1).
+    p = 6
+    net = DeepONet(10, 1, latent_dim=p, variant="stacked", key=jr.key(5))
+    assert net.branch.layers[0].weight.shape[0] == p  # one stacked leaf axis of size p
+    us = jr.normal(jr.key(7), (3 * p, 10))
+    coeffs = jax.vmap(net.branch_coefficients)(us)[:, 0, :]  # (3p, p)
+    singular = np.linalg.svd(np.asarray(coeffs), compute_uv=False)
+    assert singular[-1] > 1e-3 * singular[0]
+    # and branch k is the k-th slice of the stacked leaves, evaluated on its own
+    for k in (0, p - 1):
+        branch_k = jax.tree.map(lambda leaf: leaf[k] if eqx.is_array(leaf) else leaf, net.branch)
+        np.testing.assert_allclose(branch_k(us[0]), coeffs[0, k], rtol=1e-5, atol=1e-6)
 
 
 def test_rejects_bad_shapes():

@@ -99,20 +99,36 @@ def test_fno_zero_shot_resolution_on_bandlimited_input():
     assert rel < 1e-3
 
 
-def test_fno_padding_and_3d_shapes():
-    fno = FNO(
-        1,
-        2,
-        width=4,
-        modes=3,
-        num_layers=1,
-        num_spatial_dims=3,
-        padding_fraction=0.25,
-        key=jr.key(9),
-    )
-    out = eqx.filter_jit(lambda m, x: jax.vmap(m)(x))(fno, jnp.ones((2, 1, 8, 8, 6)))
-    assert out.shape == (2, 2, 8, 8, 6)
-    assert bool(jnp.all(jnp.isfinite(out)))
+@pytest.mark.parametrize("num_spatial_dims,grid", [(1, (20,)), (3, (8, 8, 6))])
+def test_fno_padding_equals_unpadded_fno_on_zero_padded_input(num_spatial_dims, grid):
+    # With a bias-free lift and no grid channels the lift maps zero to zero, so padding the
+    # lifted field equals padding the input: the padded FNO on `a` must equal the same
+    # weights without padding applied to `a` zero-padded at the end of every axis
+    # (ceil(0.25 n) points), cropped back to the first n points (the projection is
+    # pointwise). Cropping the other end, or not padding, gives a different field.
+    def make(padding_fraction):  # the same key gives the same weights
+        fno = FNO(
+            2,
+            2,
+            width=6,
+            modes=3,
+            num_layers=2,
+            num_spatial_dims=num_spatial_dims,
+            append_grid=False,
+            padding_fraction=padding_fraction,
+            key=jr.key(9),
+        )
+        return eqx.tree_at(lambda m: m.lift.bias, fno, jnp.zeros_like(fno.lift.bias))
+
+    padded, unpadded = make(0.25), make(0.0)
+    a = jr.normal(jr.key(10), (2, *grid))
+    pads = [(0, 0)] + [(0, -(-n // 4)) for n in grid]
+    reference = unpadded(jnp.pad(a, pads))[(slice(None), *(slice(0, n) for n in grid))]
+    out = eqx.filter_jit(lambda m, x: jax.vmap(m)(x))(padded, a[None])[0]
+    assert out.shape == (2, *grid)
+    np.testing.assert_allclose(out, reference, rtol=1e-5, atol=1e-5)
+    # the padding changes the operator on non-periodic data (else the check is vacuous)
+    assert float(jnp.abs(out - unpadded(a)).max()) > 1e-3
 
 
 def test_fno_rejects_bad_input():
