@@ -1,24 +1,21 @@
 """Allen–Cahn by a PINN (exact periodicity and initial condition, causal weighting) vs ETDRK4."""
 
-import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax import workflow
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import causal_loss, pointwise, residual_loss
-from sciml_jax.nn import MLP, PeriodicEmbedding, PirateNet
+from sciml_jax.losses import causal_loss, pointwise, residual_loss, time_slabs
+from sciml_jax.nn import MLP, Ansatz, PeriodicEmbedding, PirateNet
 from sciml_jax.pde import AllenCahn
 from sciml_jax.sampling import CollocationSampler
-from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import save_field_comparison
+from sciml_jax.train import RunDir
 
 DESCRIPTION = "Allen-Cahn u_t = 1e-4 u_xx + 5(u - u^3), periodic, u0 = x^2 cos(pi x), vs ETDRK4"
 
@@ -57,14 +54,47 @@ class Config(RunConfig):
     problem: ProblemConfig = field(default_factory=ProblemConfig)
 
 
-class AllenCahnAnsatz(eqx.Module):
-    """u = u0(x) + t N(cos(k pi x), sin(k pi x), t): exact IC, exactly 2-periodic in x."""
+def _initial_ansatz(p, n):
+    # u = u0(x) + t N(cos(k pi x), sin(k pi x), t): exact IC, exactly 2-periodic in x.
+    return p[0] ** 2 * jnp.cos(jnp.pi * p[0]) + p[1] * n
 
-    net: eqx.Module
 
-    def __call__(self, p):
-        x, t = p[0], p[1]
-        return x**2 * jnp.cos(jnp.pi * x) + t * self.net(p)
+def make_model(problem: ProblemConfig, key) -> Ansatz:
+    embedding = PeriodicEmbedding(2, axes=(0,), periods=(2.0,), num_harmonics=problem.harmonics)
+    factorise = (1.0, 0.1) if problem.factorise else None
+    if problem.architecture == "pirate":
+        # Random Fourier features laid on the periodic features keep exact periodicity.
+        net = PirateNet(
+            2,
+            "scalar",
+            problem.width,
+            problem.pirate_blocks,
+            embedding=embedding,
+            fourier_sigma=problem.pirate_sigma,
+            factorise=factorise,
+            key=key,
+        )
+    else:
+        net = MLP(
+            2,
+            "scalar",
+            problem.width,
+            problem.depth,
+            embedding=embedding,
+            factorise=factorise,
+            modified=problem.modified,
+            key=key,
+        )
+    return Ansatz(net, _initial_ansatz)
+
+
+def model_template(config: Config) -> Ansatz:
+    return make_model(config.problem, jr.key(config.seed))
+
+
+# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
+INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
+predict = workflow.predict_points
 
 
 def reference_solution(problem: ProblemConfig):
@@ -100,37 +130,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     pde = AllenCahn(diffusivity=problem.diffusivity, reaction=problem.reaction)
     model_key, train_key = jr.split(jr.key(config.seed))
-    embedding = PeriodicEmbedding(2, axes=(0,), periods=(2.0,), num_harmonics=problem.harmonics)
-    factorise = (1.0, 0.1) if problem.factorise else None
-    if problem.architecture == "pirate":
-        # Random Fourier features laid on the periodic features keep exact periodicity.
-        net = PirateNet(
-            2,
-            "scalar",
-            problem.width,
-            problem.pirate_blocks,
-            embedding=embedding,
-            fourier_sigma=problem.pirate_sigma,
-            factorise=factorise,
-            key=model_key,
-        )
-    else:
-        net = MLP(
-            2,
-            "scalar",
-            problem.width,
-            problem.depth,
-            embedding=embedding,
-            factorise=factorise,
-            modified=problem.modified,
-            key=model_key,
-        )
-    model = AllenCahnAnsatz(net)
-    if problem.causal_epsilon > 0 and problem.n_residual % problem.causal_slabs:
-        raise ValueError(
-            f"problem.n_residual={problem.n_residual} must be a multiple of "
-            f"problem.causal_slabs={problem.causal_slabs} for causal weighting."
-        )
+    workflow.check_causal_slabs(problem)
     sampler = CollocationSampler(
         TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0),
         problem.n_residual,
@@ -138,41 +138,31 @@ def run(config: Config, run: RunDir | None) -> dict:
         resample_until=config.train.steps,
     )
     x, t, reference = reference_solution(problem)
-    grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(-1, 2)
 
     def loss_fn(model, batch, key):
         points = batch["interior"]
         if problem.causal_epsilon > 0:
-            # Points sorted by time, then cut into slabs of equal count, earliest first.
-            ordered = points[jnp.argsort(points[:, 1])]
+            # One evaluation over all points in slab order, then cut into the slabs.
+            ordered = time_slabs(points, problem.causal_slabs).reshape(-1, 2)
             residuals = pointwise(
                 lambda p: pde.residual(model, p), ordered, vectorize=problem.vectorize
             ).reshape(problem.causal_slabs, -1)
             return {"residual": causal_loss(residuals, problem.causal_epsilon)[0]}
         return {"residual": residual_loss(pde.residual, model, points, vectorize=problem.vectorize)}
 
-    def predict(model):
-        return jax.vmap(model)(grid).reshape(len(t), len(x))
-
-    def evaluate(model):
-        return {"rel_l2": rel_l2(predict(model), reference)}
-
-    start = time.perf_counter()
-    result = fit(
-        model,
+    pinn = workflow.fit_pinn(
+        config,
+        run,
+        make_model(problem, model_key),
         loss_fn,
-        config.train,
+        workflow.ReferenceGrid(("x", "t"), (x, t), reference),
         key=train_key,
         sampler=sampler,
-        run=run,
-        eval_fn=evaluate if config.train.eval_every else None,
+        float64=True,
+        figure={"terms": ("loss", "rel_l2")},
     )
-    seconds = time.perf_counter() - start
-    u = np.asarray(predict(result.model), dtype=np.float64)
-    error = float(rel_l2(u, reference))
-    if run is not None:
-        run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
-        save_field_comparison(
-            run, u.T, reference.T, t, x, history=result.history, terms=("loss", "rel_l2")
-        )
-    return {"rel_l2": error, "wall_time_s": seconds, "steps": int(result.state.step)}
+    return {
+        "rel_l2": pinn.rel_l2,
+        "wall_time_s": pinn.seconds,
+        "steps": int(pinn.result.state.step),
+    }

@@ -1,6 +1,6 @@
 """Burgers' equation by a physics-informed network, checked against the Cole–Hopf solution."""
 
-import time
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,15 +10,14 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax import workflow
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import causal_loss, dirichlet_loss, pointwise, residual_loss
-from sciml_jax.nn import MLP, Ansatz, FourierFeatures
+from sciml_jax.losses import causal_residual_loss, dirichlet_loss, residual_loss
+from sciml_jax.nn import MLP, Ansatz, FourierFeatures, OddInAxis
 from sciml_jax.pde import Burgers, burgers_cole_hopf
 from sciml_jax.sampling import CollocationSampler
-from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir, fit
-from sciml_jax.viz import save_field_comparison
+from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf solution"
 
@@ -66,7 +65,7 @@ class Config(RunConfig):
     problem: ProblemConfig = field(default_factory=ProblemConfig)
 
 
-def make_network(config: NetworkConfig, key) -> MLP:
+def make_network(config: NetworkConfig, key) -> eqx.Module:
     """The coordinate network of the config, wrapped in its hard-constraint ansatz."""
     embed_key, net_key = jr.split(key)
     embedding = (
@@ -85,15 +84,11 @@ def make_network(config: NetworkConfig, key) -> MLP:
         modified=config.modified,
         key=net_key,
     )
-    if config.ansatz == "none":
+    if config.ansatz in ("odd", "full_odd"):
+        net = OddInAxis(net)
+    if config.ansatz in ("none", "odd"):
         return net
-    if config.ansatz == "odd":
-        return _OddInX(net)
-    if config.ansatz == "boundary":
-        return Ansatz(net, _boundary_ansatz)
-    if config.ansatz == "full_odd":
-        return Ansatz(_OddInX(net), _full_ansatz)
-    return Ansatz(net, _full_ansatz)
+    return Ansatz(net, _boundary_ansatz if config.ansatz == "boundary" else _full_ansatz)
 
 
 def _boundary_ansatz(p, n):
@@ -104,14 +99,13 @@ def _full_ansatz(p, n):
     return -jnp.sin(jnp.pi * p[0]) + p[1] * (1 - p[0] ** 2) * n
 
 
-class _OddInX(eqx.Module):
-    """u(x, t) = N(x, t) - N(-x, t): odd in x, so u(0, t) = 0 and symmetry hold exactly."""
+def model_template(config: Config) -> eqx.Module:
+    return make_network(config.network, jr.key(config.seed))
 
-    net: MLP
 
-    def __call__(self, p):
-        # `.at[0]` reflects x for one point (2,) and for points as columns (2, n) alike.
-        return 0.5 * (self.net(p) - self.net(p.at[0].multiply(-1)))
+# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
+INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
+predict = workflow.predict_points
 
 
 def reference_grid():
@@ -134,17 +128,14 @@ def make_loss(config: ProblemConfig):
 
     def loss_fn(model, batch, key):
         if config.causal_epsilon > 0:
-            # Sort points into time slabs of equal count so the causal weights see
-            # the residual slab by slab, earliest first.
-            points = batch["interior"]
-            order = jnp.argsort(points[:, 1])
-            slabs = points[order].reshape(config.causal_slabs, -1, 2)
-            residuals = jax.vmap(
-                lambda slab: pointwise(
-                    lambda p: pde.residual(model, p), slab, vectorize=config.vectorize
-                )
-            )(slabs)
-            residual, _ = causal_loss(residuals, config.causal_epsilon)
+            residual = causal_residual_loss(
+                pde.residual,
+                model,
+                batch["interior"],
+                config.causal_epsilon,
+                config.causal_slabs,
+                vectorize=config.vectorize,
+            )
         else:
             residual = residual_loss(
                 pde.residual, model, batch["interior"], vectorize=config.vectorize
@@ -164,11 +155,7 @@ def make_loss(config: ProblemConfig):
 
 
 def make_sampler(config: ProblemConfig, adam_steps: int) -> CollocationSampler:
-    if config.causal_epsilon > 0 and config.n_residual % config.causal_slabs:
-        raise ValueError(
-            f"problem.n_residual={config.n_residual} must be a multiple of "
-            f"problem.causal_slabs={config.causal_slabs} for causal weighting."
-        )
+    workflow.check_causal_slabs(config)
     return CollocationSampler(
         TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0),
         config.n_residual,
@@ -193,8 +180,6 @@ def make_weighting(config: ProblemConfig, ansatz: str):
 
 def _problem_for_ansatz(config: Config) -> ProblemConfig:
     # Terms that a hard constraint satisfies exactly are dropped from the loss.
-    import dataclasses
-
     problem = config.problem
     if config.network.ansatz in ("full", "full_odd"):
         problem = dataclasses.replace(problem, n_initial=0, n_boundary=0)
@@ -206,49 +191,31 @@ def _problem_for_ansatz(config: Config) -> ProblemConfig:
 def run(config: Config, run: RunDir | None) -> dict:
     model_key, sampler_key = jr.split(jr.key(config.seed))
     problem = _problem_for_ansatz(config)
-    x, t = reference_grid()
-    reference = reference_solution(problem.viscosity)
-    grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(-1, 2)
-
-    def predict(model):
-        return jax.vmap(model)(grid).reshape(len(t), len(x))
-
-    def evaluate(model):
-        return {"rel_l2": rel_l2(predict(model), jnp.asarray(reference))}
-
-    start = time.perf_counter()
-    result = fit(
+    reference = workflow.ReferenceGrid(
+        ("x", "t"), reference_grid(), reference_solution(problem.viscosity)
+    )
+    pinn = workflow.fit_pinn(
+        config,
+        run,
         make_network(config.network, model_key),
         make_loss(problem),
-        config.train,
+        reference,
         key=sampler_key,
         sampler=make_sampler(problem, config.train.steps),
-        run=run,
-        eval_fn=evaluate if config.train.eval_every else None,
         weighting=make_weighting(problem, config.network.ansatz),
+        float64=True,
+        figure={
+            "terms": ("loss", "residual", "initial", "boundary", "rel_l2"),
+            "cmap": "RdBu_r",
+            "error_title": "|PINN - Cole-Hopf|",
+        },
     )
-    seconds = time.perf_counter() - start
-    u = np.asarray(predict(result.model), dtype=np.float64)
-    error = float(rel_l2(u, reference))
-    adam_rates = [r["steps_per_s"] for r in result.history if r["step"] <= config.train.steps]
-    summary = {
-        "rel_l2": error,
-        "final_loss": result.history[-1]["loss"] if result.history else None,
-        "steps": int(result.state.step),
-        "wall_time_s": seconds,
+    history = pinn.result.history
+    adam_rates = [r["steps_per_s"] for r in history if r["step"] <= config.train.steps]
+    return {
+        "rel_l2": pinn.rel_l2,
+        "final_loss": history[-1]["loss"] if history else None,
+        "steps": int(pinn.result.state.step),
+        "wall_time_s": pinn.seconds,
         "adam_steps_per_s": float(np.median(adam_rates[1:] or adam_rates)) if adam_rates else None,
     }
-    if run is not None:
-        run.save_npz("prediction", x=x, t=t, u=u, reference=reference)
-        save_field_comparison(
-            run,
-            u.T,
-            reference.T,
-            t,
-            x,
-            history=result.history,
-            terms=("loss", "residual", "initial", "boundary", "rel_l2"),
-            cmap="RdBu_r",
-            error_title="|PINN - Cole-Hopf|",
-        )
-    return summary

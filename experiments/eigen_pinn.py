@@ -13,6 +13,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.losses import rayleigh_quotient
 from sciml_jax.nn import MLP
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_curves_and_errors, plot_histories
 
 DESCRIPTION = "First eigenpairs of u'' = lambda u, u(0)=u(1)=0: Rayleigh quotient + norm constraint"
 
@@ -124,29 +125,9 @@ def run(config: Config, run: RunDir | None) -> dict:
             reference=np.stack([c[1] for c in curves]),
             eigenvalues=np.array([summary[f"lambda_{k}"] for k in range(1, len(curves) + 1)]),
         )
-        _save_figures(run, x_plot, curves)
+        predictions, references = [c[0] for c in curves], [c[1] for c in curves]
+        run.save_figure(plot_curves_and_errors(x_plot, predictions, references), "prediction")
+        histories = {f"k={k}": c[2] for k, c in enumerate(curves, start=1)}
+        figure = plot_histories(histories, "rayleigh", ylabel="Rayleigh quotient")
+        run.save_figure(figure, "loss_curves")
     return summary
-
-
-def _save_figures(run, x, curves):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
-    for k, (u, exact, _) in enumerate(curves, start=1):
-        left.plot(x, u, label=f"PINN u_{k}")
-        left.plot(x, exact, "k:", lw=1)
-        right.semilogy(x, np.abs(u - exact) + 1e-16, label=f"|error u_{k}|")
-    left.set_title("eigenfunctions (dotted: exact)")
-    left.legend()
-    right.legend()
-    run.save_figure(figure, "prediction")
-    plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for k, (_, _, history) in enumerate(curves, start=1):
-        axis.plot([r["step"] for r in history], [r["rayleigh"] for r in history], label=f"k={k}")
-    axis.set_yscale("log")
-    axis.set_xlabel("step")
-    axis.set_ylabel("Rayleigh quotient")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)

@@ -13,6 +13,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.losses import data_loss, inequality_penalty
 from sciml_jax.nn import MLP
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_equation_of_state, plot_history
 
 DESCRIPTION = "E(V) network fit to 6 Birch-Murnaghan points; B > 0 and B' > 0 penalties; V0, B0"
 
@@ -131,34 +132,16 @@ def run(config: Config, run: RunDir | None) -> dict:
             v_data=np.asarray(volumes),
             e_data=np.asarray(energies),
         )
-        _save_figures(run, fitted, wide, volumes, energies, truth, result.history)
+        exact_b = jax.vmap(jax.grad(jax.grad(lambda w: birch_murnaghan(w, *truth))))(wide) * wide
+        figure = plot_equation_of_state(
+            v_plot,
+            grid_energy,
+            birch_murnaghan(wide, *truth),
+            (volumes, energies),
+            jax.vmap(lambda v: bulk_modulus(fitted, v))(wide),
+            exact_b,
+        )
+        run.save_figure(figure, "prediction")
+        terms = ("loss", "data", "bulk_modulus", "pressure")
+        run.save_figure(plot_history(result.history, terms), "loss_curves")
     return summary
-
-
-def _save_figures(run, fitted, wide, volumes, energies, truth, history):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    left.plot(wide, birch_murnaghan(wide, *truth), "k:", label="Birch-Murnaghan")
-    left.plot(wide, jax.vmap(fitted)(wide), label="network")
-    left.plot(volumes, energies, "ko", label="data")
-    left.set_xlabel("V")
-    left.set_ylabel("E")
-    left.legend()
-    right.plot(wide, jax.vmap(lambda v: bulk_modulus(fitted, v))(wide), label="B(V) network")
-    exact_b = jax.vmap(lambda v: v * jax.grad(jax.grad(lambda w: birch_murnaghan(w, *truth)))(v))(
-        wide
-    )
-    right.plot(wide, exact_b, "k:", label="B(V) exact")
-    right.set_xlabel("V")
-    right.legend()
-    run.save_figure(figure, "prediction")
-    plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for key in ("loss", "data", "bulk_modulus", "pressure"):
-        pairs = [(r["step"], r[key]) for r in history if r.get(key, 0) > 0]
-        if pairs:
-            axis.semilogy(*zip(*pairs, strict=True), label=key)
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)

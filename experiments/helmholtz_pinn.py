@@ -1,24 +1,20 @@
 """2D Helmholtz (and Poisson, wavenumber 0) by a PINN with a hard Dirichlet ansatz."""
 
-import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-import equinox as eqx
 import jax
-import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax import workflow
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.geometry import Rectangle
 from sciml_jax.losses import residual_loss
-from sciml_jax.nn import MLP, FourierFeatures
+from sciml_jax.nn import MLP, Ansatz, FourierFeatures
 from sciml_jax.pde import Helmholtz
 from sciml_jax.sampling import CollocationSampler
-from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import save_field_comparison
+from sciml_jax.train import RunDir
 
 DESCRIPTION = (
     "Helmholtz/Poisson on [-1,1]^2, manufactured sin-sin solution, (1-x^2)(1-y^2) N ansatz"
@@ -44,35 +40,42 @@ class Config(RunConfig):
     problem: ProblemConfig = field(default_factory=ProblemConfig)
 
 
-class DirichletAnsatz(eqx.Module):
-    """u = (1 - x^2)(1 - y^2) N(x, y): zero on the boundary of [-1, 1]^2 exactly."""
-
-    net: MLP
-
-    def __call__(self, p):
-        return (1 - p[0] ** 2) * (1 - p[1] ** 2) * self.net(p)
+def _dirichlet_ansatz(p, n):
+    # u = (1 - x^2)(1 - y^2) N(x, y): zero on the boundary of [-1, 1]^2 exactly.
+    return (1 - p[0] ** 2) * (1 - p[1] ** 2) * n
 
 
-def run(config: Config, run: RunDir | None) -> dict:
-    problem = config.problem
-    pde = Helmholtz(wavenumber=problem.wavenumber, a1=problem.a1, a2=problem.a2)
-    embed_key, model_key, train_key = jr.split(jr.key(config.seed), 3)
+def make_model(problem: ProblemConfig, embed_key, net_key) -> Ansatz:
     embedding = (
         FourierFeatures(2, problem.fourier_features, problem.fourier_sigma, key=embed_key)
         if problem.fourier_features
         else None
     )
-    model = DirichletAnsatz(
-        MLP(
-            2,
-            "scalar",
-            problem.width,
-            problem.depth,
-            problem.activation,
-            embedding=embedding,
-            key=model_key,
-        )
+    net = MLP(
+        2,
+        "scalar",
+        problem.width,
+        problem.depth,
+        problem.activation,
+        embedding=embedding,
+        key=net_key,
     )
+    return Ansatz(net, _dirichlet_ansatz)
+
+
+def model_template(config: Config) -> Ansatz:
+    return make_model(config.problem, *jr.split(jr.key(config.seed)))
+
+
+# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
+INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
+predict = workflow.predict_points
+
+
+def run(config: Config, run: RunDir | None) -> dict:
+    problem = config.problem
+    pde = Helmholtz(wavenumber=problem.wavenumber, a1=problem.a1, a2=problem.a2)
+    embed_key, net_key, train_key = jr.split(jr.key(config.seed), 3)
     sampler = CollocationSampler(
         Rectangle((-1.0, -1.0), (1.0, 1.0)),
         problem.n_residual,
@@ -81,40 +84,23 @@ def run(config: Config, run: RunDir | None) -> dict:
     )
     x = np.linspace(-1.0, 1.0, 101)
     y = np.linspace(-1.0, 1.0, 101)
-    grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(y), indexing="xy"), -1).reshape(-1, 2)
-    reference = np.asarray(jax.vmap(pde.exact)(grid)).reshape(len(y), len(x))
+    exact = np.asarray(jax.vmap(pde.exact)(workflow.grid_points(x, y))).reshape(len(y), len(x))
 
     def loss_fn(model, batch, key):
         return {"residual": residual_loss(pde.residual, model, batch["interior"])}
 
-    def evaluate(model):
-        u = jax.vmap(model)(grid)
-        return {"rel_l2": rel_l2(u, reference.ravel())}
-
-    start = time.perf_counter()
-    result = fit(
-        model,
+    pinn = workflow.fit_pinn(
+        config,
+        run,
+        make_model(problem, embed_key, net_key),
         loss_fn,
-        config.train,
+        workflow.ReferenceGrid(("x", "y"), (x, y), exact),
         key=train_key,
         sampler=sampler,
-        run=run,
-        eval_fn=evaluate if config.train.eval_every else None,
+        figure={"terms": ("loss", "rel_l2"), "figsize": (4.5, 3.8)},
     )
-    seconds = time.perf_counter() - start
-    u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(y), len(x))
-    error = float(rel_l2(u, reference))
-    if run is not None:
-        run.save_npz("prediction", x=x, y=y, u=u, reference=reference)
-        save_field_comparison(
-            run,
-            u,
-            reference,
-            x,
-            y,
-            history=result.history,
-            terms=("loss", "rel_l2"),
-            labels=("x", "y"),
-            figsize=(4.5, 3.8),
-        )
-    return {"rel_l2": error, "wall_time_s": seconds, "steps": int(result.state.step)}
+    return {
+        "rel_l2": pinn.rel_l2,
+        "wall_time_s": pinn.seconds,
+        "steps": int(pinn.result.state.step),
+    }

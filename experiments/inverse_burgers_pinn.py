@@ -1,6 +1,5 @@
 r"""Inverse Burgers: $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x = \lambda_2 u_{xx}$."""
 
-import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,13 +9,12 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.analysis import rel_l2
+from sciml_jax import workflow
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.losses import data_loss, profiled_residual_loss, residual_loss
 from sciml_jax.nn import MLP
 from sciml_jax.pde import Burgers, burgers_cole_hopf
-from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import save_field_comparison
+from sciml_jax.train import RunDir
 
 DESCRIPTION = "Inverse Burgers: learn lambda1=1, lambda2=0.01/pi from 2000 (noisy) observations"
 
@@ -61,20 +59,43 @@ class InverseBurgersModel(eqx.Module):
         return Burgers(viscosity=jnp.exp(self.log_lambda2), convection=self.lambda1)
 
 
-def observations(key, n: int, noise: float):
-    """`n` points of the classic 256 x 100 grid with Cole–Hopf values (+ Gaussian noise)."""
+def reference_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The classic 256 x 100 grid of Burgers' equation and its Cole–Hopf values (float64)."""
     x = np.linspace(-1.0, 1.0, 256)
     t = np.linspace(0.0, 0.99, 100)
     with jax.enable_x64(True):
         u = np.asarray(
             burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
         )
+    return x, t, u
+
+
+def observations(key, n: int, noise: float):
+    """`n` points of the classic 256 x 100 grid with Cole–Hopf values (+ Gaussian noise)."""
+    x, t, u = reference_grid()
     grid = np.stack(np.meshgrid(x, t, indexing="xy"), -1).reshape(-1, 2)
     pick_key, noise_key = jr.split(key)
     index = np.asarray(jr.choice(pick_key, grid.shape[0], (n,), replace=False))
     values = u.ravel()[index]
     values = values + noise * np.std(values) * np.asarray(jr.normal(noise_key, (n,)))
     return grid[index], values
+
+
+def make_model(problem: ProblemConfig, key) -> InverseBurgersModel:
+    return InverseBurgersModel(
+        MLP(2, "scalar", problem.width, problem.depth, key=key),
+        jnp.zeros(()),
+        jnp.log(jnp.asarray(0.1)),
+    )
+
+
+def model_template(config: Config) -> InverseBurgersModel:
+    return make_model(config.problem, jr.key(config.seed))
+
+
+# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
+INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
+predict = workflow.predict_points
 
 
 def _residual(coefficients, u, p):
@@ -89,11 +110,7 @@ def run(config: Config, run: RunDir | None) -> dict:
     if problem.n_residual:
         lo, hi = jnp.array([-1.0, 0.0]), jnp.array([1.0, 1.0])
         batch["collocation"] = lo + (hi - lo) * jr.uniform(point_key, (problem.n_residual, 2))
-    model = InverseBurgersModel(
-        MLP(2, "scalar", problem.width, problem.depth, key=model_key),
-        jnp.zeros(()),
-        jnp.log(jnp.asarray(0.1)),
-    )
+    model = make_model(problem, model_key)
 
     profiled = problem.coefficients == "profiled"
     start_coefficients = jnp.array([TRUE_LAMBDA1, 0.01])  # any value: the fit is exact
@@ -127,18 +144,21 @@ def run(config: Config, run: RunDir | None) -> dict:
         lambda1, lambda2 = coefficients_of(model)
         return {"lambda1": lambda1, "lambda2": lambda2}
 
-    start = time.perf_counter()
-    result = fit(
+    x, t, reference = reference_grid()
+    pinn = workflow.fit_pinn(
+        config,
+        run,
         model,
         loss_fn,
-        config.train,
+        workflow.ReferenceGrid(("x", "t"), (x, t), reference),
         key=train_key,
         data=batch,
-        run=run,
-        eval_fn=evaluate if config.train.eval_every else None,
+        metrics=evaluate,
+        score_during_training=False,
+        extras=lambda model: {"observations": points},
+        figure={"terms": ("loss", "data", "residual")},
     )
-    seconds = time.perf_counter() - start
-    lambda1, lambda2 = (float(c) for c in eqx.filter_jit(coefficients_of)(result.model))
+    lambda1, lambda2 = (float(c) for c in eqx.filter_jit(coefficients_of)(pinn.model))
     summary = {
         "lambda1": lambda1,
         "lambda2": lambda2,
@@ -146,22 +166,8 @@ def run(config: Config, run: RunDir | None) -> dict:
         "lambda2_rel_error": abs(lambda2 - TRUE_LAMBDA2) / TRUE_LAMBDA2,
         "noise": problem.noise,
         "coefficients": problem.coefficients,
-        "wall_time_s": seconds,
+        "wall_time_s": pinn.seconds,
     }
     if run is not None:
-        x = np.linspace(-1.0, 1.0, 256)
-        t = np.linspace(0.0, 0.99, 100)
-        grid = jnp.stack(jnp.meshgrid(jnp.asarray(x), jnp.asarray(t), indexing="xy"), -1).reshape(
-            -1, 2
-        )
-        u = np.asarray(jax.vmap(result.model)(grid)).reshape(len(t), len(x))
-        with jax.enable_x64(True):
-            reference = np.asarray(
-                burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
-            )
-        summary["rel_l2"] = float(rel_l2(u, reference))
-        run.save_npz("prediction", x=x, t=t, u=u, reference=reference, observations=points)
-        save_field_comparison(
-            run, u.T, reference.T, t, x, history=result.history, terms=("loss", "data", "residual")
-        )
+        summary["rel_l2"] = pinn.rel_l2
     return summary

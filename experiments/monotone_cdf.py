@@ -12,6 +12,7 @@ from sciml_jax.config import RunConfig, spec
 from sciml_jax.losses import data_loss, monotonicity_penalty
 from sciml_jax.nn import MLP
 from sciml_jax.train import RunDir, fit
+from sciml_jax.viz import plot_curves, plot_histories
 
 DESCRIPTION = "Monotone CDF fit (ReLU(-slope)^2 penalty) to a Gaussian-mixture ECDF vs unpenalised"
 
@@ -102,27 +103,14 @@ def run(config: Config, run: RunDir | None) -> dict:
             u_unpenalised=fits["unpenalised"][0],
             reference=np.asarray(true_cdf(check[:, 0])),
         )
-        _save_figures(run, x, fits, np.asarray(samples), np.asarray(ecdf))
-    return summary
-
-
-def _save_figures(run, x, fits, samples, ecdf):
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    axis.plot(samples, ecdf, "k.", ms=4, label="empirical CDF")
-    axis.plot(x, np.asarray(true_cdf(jnp.asarray(x))), "k:", label="true CDF")
-    for name, (u, _) in fits.items():
-        axis.plot(x, u, label=name)
-    axis.legend()
-    run.save_figure(figure, "prediction")
-    plt.close(figure)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for name, (_, history) in fits.items():
-        axis.semilogy(
-            [r["step"] for r in history], [r["data"] for r in history], label=f"{name} data"
+        figure = plot_curves(
+            x,
+            {name: u for name, (u, _) in fits.items()},
+            reference=("true CDF", np.asarray(true_cdf(jnp.asarray(x)))),
+            data=("empirical CDF", np.asarray(samples), np.asarray(ecdf)),
+            labels=("x", "F(x)"),
         )
-    axis.set_xlabel("step")
-    axis.legend()
-    run.save_figure(figure, "loss_curves")
-    plt.close(figure)
+        run.save_figure(figure, "prediction")
+        histories = {f"{name} data": history for name, (_, history) in fits.items()}
+        run.save_figure(plot_histories(histories, "data", ylabel="data loss"), "loss_curves")
+    return summary

@@ -11,7 +11,7 @@ import jax.random as jr
 from sciml_jax.analysis import rel_l2
 from sciml_jax.config import RunConfig, spec
 from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import plot_history
+from sciml_jax.viz import plot_curves, plot_history
 
 DESCRIPTION = "MLP regression of sin(3x) + 0.5 x^2 from noisy samples (engine demo)"
 
@@ -83,22 +83,17 @@ def run(config: Config, run: RunDir) -> dict:
     prediction = jax.vmap(result.model)(x_test)
     run.save_npz("prediction", x=x_test[:, 0], u=prediction[:, 0], reference=target(x_test)[:, 0])
     run.save_figure(plot_history(result.history, ["loss"]), "loss")
-    run.save_figure(_prediction_figure(x, y, x_test, prediction), "prediction")
+    figure = plot_curves(
+        x_test[:, 0],
+        {"MLP": prediction[:, 0]},
+        reference=("truth", target(x_test)[:, 0]),
+        data=("training data", x[:, 0], y[:, 0]),
+        labels=("x", "y"),
+    )
+    run.save_figure(figure, "prediction")
     return {
         "test_rel_l2": float(rel_l2(prediction, target(x_test))),
         "final_loss": result.history[-1]["loss"],
         "steps": int(result.state.step),
         "stopped_early": result.stopped_early,
     }
-
-
-def _prediction_figure(x, y, x_test, prediction):
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    axis.plot(x[:, 0], y[:, 0], ".", ms=3, label="training data", alpha=0.6)
-    axis.plot(x_test[:, 0], target(x_test)[:, 0], "k-", lw=1, label="truth")
-    axis.plot(x_test[:, 0], prediction[:, 0], "r--", lw=1.5, label="MLP")
-    axis.set_xlabel("x")
-    axis.legend()
-    return figure
