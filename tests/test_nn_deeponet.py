@@ -46,7 +46,8 @@ def test_stacked_has_independent_branches():
     assert singular[-1] > 1e-3 * singular[0]
     # and branch k is the k-th slice of the stacked leaves, evaluated on its own
     for k in (0, p - 1):
-        branch_k = jax.tree.map(lambda leaf: leaf[k] if eqx.is_array(leaf) else leaf, net.branch)
+        take_k = lambda leaf, k=k: leaf[k] if eqx.is_array(leaf) else leaf
+        branch_k = jax.tree.map(take_k, net.branch)
         np.testing.assert_allclose(branch_k(us[0]), coeffs[0, k], rtol=1e-5, atol=1e-6)
 
 
