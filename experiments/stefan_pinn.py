@@ -1,4 +1,4 @@
-"""The one-phase Stefan problem by a PINN in enthalpy form, vs the Neumann similarity solution.
+r"""The one-phase Stefan problem by a PINN in enthalpy form, vs the Neumann similarity solution.
 
 Melting of a solid held at its melting temperature 0 by a wall at T = 1. The PINN solves
 $\partial_t H(T) = \alpha T_{xx}$, $H = T + \phi_\varepsilon(T)/\mathrm{St}$, on the fixed
