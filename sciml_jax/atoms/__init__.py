@@ -6,11 +6,25 @@ Energies are pure functions of positions (forces are `-jax.grad`), usable with o
 a list, so a learned energy from `nn` plugs into the same simulators.
 """
 
+from ._ase import ExtXYZWriter as ExtXYZWriter
+from ._ase import System as System
+from ._ase import from_ase as from_ase
+from ._ase import read_extxyz as read_extxyz
+from ._ase import to_ase as to_ase
+from ._bonds import gaussian_bond as gaussian_bond
+from ._bonds import harmonic_bond as harmonic_bond
 from ._energies import energy_and_forces as energy_and_forces
 from ._energies import forces as forces
 from ._energies import pair_energy as pair_energy
 from ._energies import stress as stress
 from ._neighbor_list import NeighborList as NeighborList
+from ._observables import degrees_of_freedom as degrees_of_freedom
+from ._observables import kinetic_energy as kinetic_energy
+from ._observables import kinetic_stress as kinetic_stress
+from ._observables import mean_square_displacement as mean_square_displacement
+from ._observables import pressure as pressure
+from ._observables import radial_distribution as radial_distribution
+from ._observables import temperature as temperature
 from ._pair_potentials import lennard_jones as lennard_jones
 from ._pair_potentials import lennard_jones_ase as lennard_jones_ase
 from ._pair_potentials import morse as morse

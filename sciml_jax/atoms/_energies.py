@@ -65,8 +65,12 @@ def minimum_image_fits(space: AbstractSpace, cutoff: float) -> bool | None:
         return True
     if isinstance(space.cell, jax.core.Tracer):
         return None
-    widths = np.asarray(space.perpendicular_widths())
-    return bool(cutoff <= 0.5 * widths.min())
+    return bool(cutoff <= 0.5 * _widths(space).min())
+
+
+def _widths(space: PeriodicSpace) -> np.ndarray:
+    # numpy, not jnp: inside jit even a concrete cell would give traced widths
+    return 1.0 / np.linalg.norm(np.linalg.inv(np.asarray(space.cell, dtype=float)).T, axis=-1)
 
 
 def pair_geometry(
@@ -85,7 +89,7 @@ def pair_geometry(
         return vectors, neighbors.senders, neighbors.receivers, weight.astype(positions.dtype)
     fits = minimum_image_fits(space, cutoff)
     if fits is False:
-        widths = np.asarray(space.perpendicular_widths())
+        widths = _widths(space)
         raise ValueError(
             f"cutoff {cutoff:g} exceeds half the smallest cell width ({0.5 * widths.min():g}): "
             "the minimum image would miss pairs. Pass a NeighborList (it replicates images "
