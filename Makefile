@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_CONFIG ?= configs/burgers_pinn_demo.yaml
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	JAX_PLATFORMS=cpu $(BIN)/python -m pytest -q
+
+# Slow (minutes per module; not part of `make test`): mutmut over the core modules, each
+# against its own tests, on a seeded sample of MUTATION_SAMPLE mutants per module.
+MUTATION_SAMPLE ?= 8
+mutation: $(STAMP)
+	nice -n 15 $(BIN)/python benchmarks/mutation.py --sample $(MUTATION_SAMPLE) --seed 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check sciml_jax tests experiments benchmarks
