@@ -6,6 +6,7 @@ Grouped by method: `spectral/` (periodic pseudo-spectral ETDRK steppers), `grid/
 symplectic integrators); `rollout` drives any stepper. Import from `sciml_jax.sim`."""
 
 from ._rollout import rollout as rollout
+from ._rollout import rollout_average as rollout_average
 from ._rollout import rollout_final as rollout_final
 from .grid._darcy import DarcySolver as DarcySolver
 from .grid._diffusion_reaction import DiffusionReactionStepper as DiffusionReactionStepper
@@ -15,6 +16,7 @@ from .grid._heat_finite_difference import HeatExplicit as HeatExplicit
 from .ode._method_of_lines import solve_method_of_lines as solve_method_of_lines
 from .ode._method_of_lines import spectral_rhs as spectral_rhs
 from .ode._neural_ode import NeuralODE as NeuralODE
+from .ode._ode import SolverName as SolverName
 from .ode._ode import solve_ode as solve_ode
 from .ode._ode_systems import AbstractODESystem as AbstractODESystem
 from .ode._ode_systems import DampedPendulum as DampedPendulum
@@ -22,11 +24,14 @@ from .ode._ode_systems import Kepler as Kepler
 from .ode._ode_systems import Lorenz as Lorenz
 from .ode._ode_systems import LotkaVolterra as LotkaVolterra
 from .ode._ode_systems import Robertson as Robertson
+from .ode._ode_systems import invariant_errors as invariant_errors
 from .ode._symplectic import Leapfrog as Leapfrog
 from .ode._symplectic import RungeKutta4 as RungeKutta4
 from .ode._symplectic import SymplecticEuler as SymplecticEuler
 from .ode._symplectic import VelocityVerlet as VelocityVerlet
+from .ode._symplectic import energy_error_per_period as energy_error_per_period
 from .ode._symplectic import hamiltonian_vector_field as hamiltonian_vector_field
+from .ode._symplectic import solve_semi_implicit_euler as solve_semi_implicit_euler
 from .spectral._advection import Advection as Advection
 from .spectral._allen_cahn import AllenCahnStepper as AllenCahnStepper
 from .spectral._base import AbstractSpectralStepper as AbstractSpectralStepper

@@ -113,3 +113,31 @@ def _loop_space(stepper, u0):
         return stepper.to_physical(u_hat).astype(u0.dtype)
 
     return stepper.to_fourier(u0), step, to_state
+
+
+def rollout_average(
+    stepper: Callable[[PyTree], PyTree],
+    u0: PyTree,
+    num_samples: int,
+    every: int,
+    observable: Callable[[PyTree], PyTree],
+) -> tuple[PyTree, PyTree, jax.Array]:
+    """The time average of `observable(u)` over `num_samples` states `every` steps apart,
+    without storing the trajectory (a long-run statistic such as an energy spectrum).
+
+    $$\\bar f = \\frac{1}{S} \\sum_{s=1}^{S} f(u(s \\cdot \\mathrm{every}\\, \\Delta t))$$
+
+    **Returns:** `(final_state, mean_observable, peak)`, `peak` the largest $|u|$ over the
+    start and the sampled states (a blow-up check).
+    """
+
+    def chunk(carry, _):
+        u, total, peak = carry
+        u = rollout(stepper, u, every, save_every=every)[-1]
+        total = jax.tree.map(jnp.add, total, observable(u))
+        return (u, total, jnp.maximum(peak, jnp.max(jnp.abs(u)))), None
+
+    zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(observable, u0))
+    init = (u0, zeros, jnp.max(jnp.abs(u0)))
+    (u, total, peak), _ = jax.lax.scan(chunk, init, None, length=num_samples)
+    return u, jax.tree.map(lambda t: t / num_samples, total), peak

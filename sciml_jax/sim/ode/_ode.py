@@ -1,6 +1,7 @@
 """A thin typed layer over `diffrax.diffeqsolve`: solvers, controllers and adjoints by name."""
 
 from collections.abc import Callable
+from typing import Literal
 
 import diffrax
 import jax.numpy as jnp
@@ -27,6 +28,20 @@ ADJOINTS: dict[str, Callable[[], diffrax.AbstractAdjoint]] = {
 }
 
 CONTROLLERS = ("pid", "constant")
+
+SolverName = Literal[
+    "euler",
+    "heun",
+    "midpoint",
+    "bosh3",
+    "tsit5",
+    "dopri5",
+    "dopri8",
+    "implicit_euler",
+    "kvaerno3",
+    "kvaerno5",
+]
+"""The names of `SOLVERS`, as a type for config fields."""
 
 
 def _choose(kind: str, name: str, allowed) -> None:

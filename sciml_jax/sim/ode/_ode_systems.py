@@ -156,3 +156,22 @@ class Robertson(AbstractODESystem):
                 self.k2 * y2**2,
             ]
         )
+
+
+def invariant_errors(system: AbstractODESystem, ys: Array) -> dict:
+    """How well a trajectory `ys` (times, state) keeps the system's invariant, by name:
+    Kepler's energy and Lotka-Volterra's first integral as $\\max |I/I_0 - 1|$, Robertson's
+    total mass as $\\max |\\sum_i y_i - 1|$, and for the damped pendulum whether the energy
+    never rises (by more than 1e-12). Empty for a system without one (Lorenz)."""
+    if isinstance(system, Kepler):
+        energy = system.energy(ys)
+        return {"max_rel_energy_error": float(jnp.max(jnp.abs(energy / energy[0] - 1)))}
+    if isinstance(system, LotkaVolterra):
+        invariant = system.invariant(ys)
+        return {"max_rel_invariant_error": float(jnp.max(jnp.abs(invariant / invariant[0] - 1)))}
+    if isinstance(system, Robertson):
+        return {"max_mass_error": float(jnp.max(jnp.abs(jnp.sum(ys, axis=1) - 1)))}
+    if isinstance(system, DampedPendulum):
+        energy = system.energy(ys)
+        return {"energy_monotone_decreasing": bool(jnp.all(jnp.diff(energy) <= 1e-12))}
+    return {}

@@ -9,10 +9,13 @@ Integration*, ch. IX).
 
 from collections.abc import Callable
 
+import diffrax
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
 from ..._types import Array
+from .._rollout import rollout
 
 PhaseState = tuple[Array, Array]
 
@@ -123,3 +126,65 @@ class RungeKutta4(eqx.Module):
 def hamiltonian_vector_field(force: Callable[[Array], Array], mass: float = 1.0):
     """$(q, p) \\mapsto (p/m, F(q))$, to integrate a separable Hamiltonian with `RungeKutta4`."""
     return lambda state: (state[1] / mass, force(state[0]))
+
+
+def energy_error_per_period(
+    stepper: Callable[[PhaseState], PhaseState],
+    energy: Callable[[Array], Array],
+    y0: Array,
+    num_periods: int,
+    steps_per_period: int,
+) -> tuple[Array, PhaseState]:
+    """$\\max_{t \\in \\text{period } j} |H(t)/H_0 - 1|$ for each of `num_periods` periods of
+    `steps_per_period` steps, without storing the trajectory.
+
+    **Arguments:** a phase-space `stepper` (`VelocityVerlet`, `RungeKutta4`, ...), the
+    Hamiltonian `energy(y)` of a state `y = (q, p)` concatenated, and `y0` concatenated.
+
+    **Returns:** the per-period errors `(num_periods,)` and the final `(q, p)`.
+    """
+    d = y0.shape[-1] // 2
+    e0 = energy(y0)
+
+    def one_period(state, _):
+        q, p = rollout(stepper, state, steps_per_period)
+        error = jnp.abs(energy(jnp.concatenate([q, p], axis=-1)) / e0 - 1)
+        return (q[-1], p[-1]), jnp.max(error)
+
+    final, errors = jax.lax.scan(one_period, (y0[:d], y0[d:]), None, length=num_periods)
+    return errors, final
+
+
+def solve_semi_implicit_euler(
+    acceleration: Callable[[Array], Array],
+    y0: Array,
+    t1: float,
+    dt: float,
+    *,
+    saveat: Array,
+    max_steps: int,
+) -> Array:
+    """Symplectic Euler by diffrax (`diffrax.SemiImplicitEuler`: kick $p$, then drift $q$)
+    for $\\ddot q = a(q)$ from `y0 = (q, p)` concatenated, with a fixed step `dt`.
+
+    **Returns:** the states `(q, p)` concatenated at the times `saveat`.
+    """
+    d = y0.shape[-1] // 2
+    terms = (
+        diffrax.ODETerm(lambda t, q, args: acceleration(q)),
+        diffrax.ODETerm(lambda t, momentum, args: momentum),
+    )
+    solution = jax.jit(
+        lambda y: diffrax.diffeqsolve(
+            terms,
+            diffrax.SemiImplicitEuler(),
+            0.0,
+            t1,
+            dt,
+            (y[d:], y[:d]),
+            saveat=diffrax.SaveAt(ts=saveat),
+            max_steps=max_steps,
+        )
+    )(y0)
+    momentum, position = jax.block_until_ready(solution.ys)
+    return jnp.concatenate([position, momentum], axis=-1)
