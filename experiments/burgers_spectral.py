@@ -1,7 +1,6 @@
 """Viscous Burgers by spectral ETDRK4 on [-1, 1): the reference solution for the PINN suite."""
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import jax
@@ -9,12 +8,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from sciml_jax.analysis import rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.ops import make_grid
 from sciml_jax.pde import burgers_cole_hopf
 from sciml_jax.sim import BurgersStepper, rollout
-from sciml_jax.train import RunDir
 from sciml_jax.viz import plot_solution_against_reference
+from sciml_jax.workflow import experiment_config, timed
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx from -sin(pi x), spectral ETDRK4 vs Cole-Hopf"
 
@@ -31,12 +30,10 @@ class ProblemConfig:
     dealiasing_fraction: float = spec(1.0, gt=0.0, le=1.0, doc="1 = no dealiasing")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = experiment_config(problem=ProblemConfig)
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     num_steps = int(round(p.t_final / p.dt))
     if abs(num_steps * p.dt - p.t_final) > 1e-9 * p.t_final or num_steps % p.save_every:
@@ -56,17 +53,12 @@ def run(config: Config, run: RunDir) -> dict:
         dealiasing_fraction=p.dealiasing_fraction,
     )
     solve = jax.jit(lambda u0: rollout(stepper, u0, num_steps, save_every=p.save_every))
-    u0 = -jnp.sin(jnp.pi * x)
-    solve(u0).block_until_ready()
-    start = time.perf_counter()
-    trajectory = solve(u0).block_until_ready()
-    wall = time.perf_counter() - start
+    trajectory, wall = timed(solve, -jnp.sin(jnp.pi * x), warmup=True)
     t = jnp.arange(trajectory.shape[0]) * (p.save_every * p.dt)
     u = trajectory[:, 0]
     reference = jax.vmap(lambda ti: burgers_cole_hopf(x[0], ti, p.nu))(t)
     error = float(rel_l2(u, reference))
     run.save_npz("prediction", x=np.asarray(x[0]), t=np.asarray(t), u=np.asarray(u))
-
     figure = plot_solution_against_reference(x[0], t, u, reference, domain=(-1, 1))
     run.save_figure(figure, "prediction")
     return {

@@ -1,22 +1,19 @@
-"""DeepONet on the antiderivative operator (Lu et al. 2021): G(u)(y) = int_0^y u.
+"""DeepONet on the antiderivative operator (Lu et al. 2021): G(u)(y) = int_0^y u. A finished
+run saves its DeepONet with the test query grid y (`prediction.npz`'s `y`): `sciml predict`
+takes `a`, the inputs at the sensors linspace(0, 1, num_sensors), (samples, num_sensors)."""
 
-A finished run saves its DeepONet with the test query grid y = linspace(0, 1,
-num_test_points) (`prediction.npz`'s `y`): `sciml predict` takes `a`, the input functions
-at the sensors linspace(0, 1, num_sensors), shaped (samples, num_sensors), and writes
-G(a)(y) shaped (samples, num_test_points)."""
-
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow as wf
+from sciml_jax.config import spec
 from sciml_jax.data import antiderivative_dataset
 from sciml_jax.nn import DeepONet
 from sciml_jax.train import fit
-from sciml_jax.workflow import OperatorOnGrid, save_model
 
 DESCRIPTION = "DeepONet antiderivative, m=100 sensors, 10k train triples; paper test MSE 9.3e-7"
 
@@ -50,46 +47,28 @@ class ModelConfig:
     activation: str = spec("relu", choices=("relu", "tanh", "gelu"))
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+Config = wf.experiment_config(data=DataConfig, model=ModelConfig)
 
 
-INPUT_KEY = "a"
-
-
-def input_shape(config: Config) -> tuple[int | None, ...]:
-    return (None, config.data.num_sensors)
-
-
-def model_template(config: Config) -> OperatorOnGrid:
+def _template(config: Config) -> wf.OperatorOnGrid:
     d = config.data
     net = DeepONet(d.num_sensors, 1, **asdict(config.model), key=jr.key(0))
-    return OperatorOnGrid(net, jnp.zeros((d.num_test_points, 1)), (d.num_test_points,))
+    return wf.OperatorOnGrid(net, jnp.zeros((d.num_test_points, 1)), (d.num_test_points,))
 
 
-def predict(model: OperatorOnGrid, a):
-    """G(u) on the saved query grid for a batch of sensor values (samples, num_sensors)."""
-    return jax.vmap(model)(a)
+INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
+    lambda config: (None, config.data.num_sensors), _template, jit=False
+)
 
 
 def run(config: Config, run) -> dict:
     d, m = config.data, config.model
+    common = dict(num_sensors=d.num_sensors, length_scale=d.length_scale)
     train = antiderivative_dataset(
-        d.num_train_functions,
-        num_sensors=d.num_sensors,
-        num_points=d.num_points,
-        length_scale=d.length_scale,
-        query=d.query,
-        seed=d.seed,
+        d.num_train_functions, num_points=d.num_points, query=d.query, seed=d.seed, **common
     )
     test = antiderivative_dataset(
-        d.num_test_functions,
-        num_sensors=d.num_sensors,
-        num_points=d.num_test_points,
-        length_scale=d.length_scale,
-        seed=d.seed + 1_000_003,
+        d.num_test_functions, num_points=d.num_test_points, seed=d.seed + 1_000_003, **common
     )
     batch = {k: jnp.asarray(train[k]) for k in ("u", "y", "s")}
     test_batch = {k: jnp.asarray(test[k]) for k in ("u", "y", "s")}
@@ -123,8 +102,8 @@ def run(config: Config, run) -> dict:
     }
     if run is not None:
         y = test_batch["y"]
-        model = OperatorOnGrid(result.model, y, (y.shape[0],))
+        model = wf.OperatorOnGrid(result.model, y, (y.shape[0],))
         prediction = predict(model, test_batch["u"][:3])
         run.save_npz("prediction", y=y[:, 0], s=test_batch["s"][:3], prediction=prediction)
-        save_model(run, model)
+        wf.save_model(run, model)
     return summary

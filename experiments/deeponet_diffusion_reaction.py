@@ -1,31 +1,25 @@
 """DeepONet on the diffusion-reaction operator (Lu et al. 2021): the source u(x) of
-s_t = D s_xx + k s^2 + u(x) (D = k = 0.01, zero initial and boundary values) to s(x, t).
-
-The branch reads u at m = 100 sensors, the trunk reads (x, t). Every training step takes a
-minibatch of sources and a random subset of the space-time grid shared by the batch, so the
-trunk runs once per point and the branch once per source (Cartesian-product evaluation).
-
-A finished run saves its DeepONet with the (t, x) output grid: `sciml predict` takes `a`,
-sources at the run's sensors (`prediction.npz`'s `sensors`), shaped (samples, num_sensors), and
-writes s(t, x) shaped (samples, num_t, num_x), as `prediction.npz`'s `prediction`.
+s_t = D s_xx + k s^2 + u(x) (D = k = 0.01, zero initial and boundary values) to s(x, t),
+each step on a minibatch of sources and a random subset of the (x, t) grid shared by the
+batch. A finished run saves its DeepONet with the (t, x) grid: `sciml predict` takes `a`,
+sources at the run's sensors, (samples, num_sensors), and writes s (samples, num_t, num_x).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from sciml_jax import workflow as wf
 from sciml_jax.analysis import rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.data import diffusion_reaction_dataset
 from sciml_jax.nn import DeepONet
 from sciml_jax.sampling import MinibatchSampler
 from sciml_jax.train import fit
 from sciml_jax.viz import save_field_comparison
-from sciml_jax.workflow import OperatorOnGrid, save_model
 
 DESCRIPTION = "DeepONet diffusion-reaction: GRF source u(x) -> s(x, t), 2D trunk (x, t)"
 
@@ -59,43 +53,23 @@ class BatchConfig:
     points: int = spec(1000, ge=1, doc="random (x, t) grid points per step, shared by the batch")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    batch: BatchConfig = field(default_factory=BatchConfig)
+Config = wf.experiment_config(data=DataConfig, model=ModelConfig, batch=BatchConfig)
 
 
 def _dataset(d: DataConfig, num_functions: int, seed: int) -> dict:
-    return diffusion_reaction_dataset(
-        num_functions,
-        num_sensors=d.num_sensors,
-        num_x=d.num_x,
-        num_t=d.num_t,
-        length_scale=d.length_scale,
-        diffusivity=d.diffusivity,
-        reaction=d.reaction,
-        seed=seed,
-    )
+    names = ("num_sensors", "num_x", "num_t", "length_scale", "diffusivity", "reaction")
+    return diffusion_reaction_dataset(num_functions, seed=seed, **{n: getattr(d, n) for n in names})
 
 
-INPUT_KEY = "a"
-
-
-def input_shape(config: Config) -> tuple[int | None, ...]:
-    return (None, config.data.num_sensors)
-
-
-def model_template(config: Config) -> OperatorOnGrid:
+def _template(config: Config) -> wf.OperatorOnGrid:
     d = config.data
     net = DeepONet(d.num_sensors, 2, **asdict(config.model), key=jr.key(0))
-    return OperatorOnGrid(net, jnp.zeros((d.num_t * d.num_x, 2)), (d.num_t, d.num_x))
+    return wf.OperatorOnGrid(net, jnp.zeros((d.num_t * d.num_x, 2)), (d.num_t, d.num_x))
 
 
-@eqx.filter_jit
-def predict(model: OperatorOnGrid, a):
-    """s(t, x) shaped (samples, num_t, num_x) for sources at the sensors, 50 at a time."""
-    return jax.lax.map(model, a, batch_size=50)
+INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
+    lambda config: (None, config.data.num_sensors), _template, batch_size=50
+)
 
 
 def run(config: Config, run) -> dict:
@@ -126,7 +100,7 @@ def run(config: Config, run) -> dict:
         return jnp.mean((prediction - batch["s"][:, index]) ** 2)
 
     def predict_flat(net, u):  # (samples, num_t * num_x), the order of flat(data)
-        return predict(OperatorOnGrid(net, points, (d.num_t, d.num_x)), u).reshape(len(u), -1)
+        return predict(wf.OperatorOnGrid(net, points, (d.num_t, d.num_x)), u).reshape(len(u), -1)
 
     def evaluate(model):
         prediction = predict_flat(model, test_u)
@@ -156,18 +130,10 @@ def run(config: Config, run) -> dict:
         "device": jax.devices()[0].platform,
     }
     if run is not None:
-        model = OperatorOnGrid(result.model, points, (d.num_t, d.num_x))
-        prediction = np.asarray(predict(model, test_u[:3]))
-        reference = np.asarray(test["s"][:3])
-        run.save_npz(
-            "prediction",
-            x=train["x"],
-            t=train["t"],
-            u=np.asarray(test["u"][:3]),
-            sensors=train["sensors"],
-            prediction=prediction,
-            reference=reference,
-        )
+        model = wf.OperatorOnGrid(result.model, points, (d.num_t, d.num_x))
+        prediction, reference = np.asarray(predict(model, test_u[:3])), test["s"][:3]
+        arrays = dict(x=train["x"], t=train["t"], u=test["u"][:3], sensors=train["sensors"])
+        run.save_npz("prediction", **arrays, prediction=prediction, reference=reference)
         save_field_comparison(
             run,
             prediction[0].T,
@@ -177,5 +143,5 @@ def run(config: Config, run) -> dict:
             history=result.history,
             terms=("loss", "test_mse"),
         )
-        save_model(run, model)
+        wf.save_model(run, model)
     return summary

@@ -1,33 +1,15 @@
 """FNO on 1D Burgers (Li et al. 2021, Table 1): u0 -> u(., 1), nu = 0.1, with zero-shot
-evaluation at other resolutions.
+evaluation at other resolutions. A finished run saves its FNO with the normalisers
+(`sciml predict`: `a` shaped (samples, 1, grid) at any grid)."""
 
-A finished run saves its FNO with the normalisers (`sciml predict RUN --input in.npz`, `a`
-shaped (samples, 1, grid) at any grid, as `prediction.npz`'s `a`)."""
+from dataclasses import dataclass
 
-from dataclasses import dataclass, field
-
-import equinox as eqx
-import jax
-import jax.numpy as jnp
 import jax.random as jr
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow as wf
+from sciml_jax.config import spec
 from sciml_jax.data import Normalizer, burgers_dataset
 from sciml_jax.viz import plot_operator_samples_1d
-from sciml_jax.workflow import (
-    EpochProtocolConfig,
-    NormalizedOperator,
-    batched_rel_l2,
-    fit_epochs,
-    fno_from_config,
-    identity_normalizer,
-    mean_rel_l2,
-    normalizer_template,
-    protocol_summary,
-    save_model,
-    save_prediction,
-    split,
-)
 
 DESCRIPTION = "FNO-1D on viscous Burgers (nu=0.1) u0 -> u(1); paper rel L2 1.6e-3 at s=1024"
 
@@ -55,29 +37,18 @@ class ModelConfig:
     method: str = spec("dft", choices=("dft", "fft"))
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
+Config = wf.experiment_config(data=DataConfig, model=ModelConfig, protocol=wf.EpochProtocolConfig)
 
 
-INPUT_KEY = "a"
+def _template(config: Config) -> wf.NormalizedOperator:
+    norm = wf.normalizer_template(eps=1e-5 if config.data.normalize else 0.0)
+    return wf.NormalizedOperator(wf.fno_from_config(1, config.model, key=jr.key(0)), norm, norm)
 
 
-def input_shape(config: Config) -> tuple[int | None, ...]:
-    return (None, 1, None)  # scalar normalisers: any grid, as the zero-shot evaluation
-
-
-def model_template(config: Config) -> NormalizedOperator:
-    norm = normalizer_template(eps=1e-5 if config.data.normalize else 0.0)
-    return NormalizedOperator(fno_from_config(1, config.model, key=jr.key(0)), norm, norm)
-
-
-@eqx.filter_jit
-def predict(model: NormalizedOperator, a):
-    """u(., 1) for a batch of u0 shaped (samples, 1, grid)."""
-    return jax.vmap(model)(a)
+# scalar normalisers: any grid, as the zero-shot evaluation
+INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
+    lambda config: (None, 1, None), _template
+)
 
 
 def run(config: Config, run) -> dict:
@@ -99,9 +70,7 @@ def run(config: Config, run) -> dict:
         seed=d.seed,
     )
     stride = store // d.train_resolution
-    (a_train, u_train), (a_test, u_test) = split(
-        (jnp.asarray(data["a"]), jnp.asarray(data["u"])), d.num_train
-    )
+    (a_train, u_train), (a_test, u_test) = wf.split((data["a"], data["u"]), d.num_train)
     a_train, u_train = a_train[:, :, ::stride], u_train[:, :, ::stride]
     model_key, train_key = jr.split(jr.key(config.seed))
     # At nu = 0.1 the solution at T = 1 is ~60x smaller than u0 (the first mode decays as
@@ -113,17 +82,19 @@ def run(config: Config, run) -> dict:
         a_norm = Normalizer.fit(a_train, pointwise=False)
         u_norm = Normalizer.fit(u_train, pointwise=False)
     else:
-        a_norm = u_norm = identity_normalizer()
+        a_norm = u_norm = wf.identity_normalizer()
 
     def loss_fn(net, batch, key):
-        return mean_rel_l2(predict(NormalizedOperator(net, a_norm, u_norm), batch["a"]), batch["u"])
+        return wf.mean_rel_l2(
+            predict(wf.NormalizedOperator(net, a_norm, u_norm), batch["a"]), batch["u"]
+        )
 
     def test_error(net, step: int) -> float:  # on every `step`-th point of the stored grid
-        model = NormalizedOperator(net, a_norm, u_norm)
-        return batched_rel_l2(predict, model, a_test[:, :, ::step], u_test[:, :, ::step])
+        model = wf.NormalizedOperator(net, a_norm, u_norm)
+        return wf.batched_rel_l2(predict, model, a_test[:, :, ::step], u_test[:, :, ::step])
 
-    result, sampler = fit_epochs(
-        fno_from_config(1, m, key=model_key),
+    result, sampler = wf.fit_epochs(
+        wf.fno_from_config(1, m, key=model_key),
         loss_fn,
         config.train,
         p,
@@ -132,13 +103,14 @@ def run(config: Config, run) -> dict:
         run=run,
         eval_fn=lambda net: {"test_rel_l2": test_error(net, stride)},
     )
-    summary = {"train_resolution": d.train_resolution, **protocol_summary(result, sampler, p, d)}
+    summary = {"train_resolution": d.train_resolution, **wf.protocol_summary(result, sampler, p, d)}
     for res in sorted(set(d.eval_resolutions)):
         summary[f"test_rel_l2_{res}"] = test_error(result.model, store // res)
     if run is not None:
-        model = NormalizedOperator(result.model, a_norm, u_norm)
-        prediction = save_prediction(run, predict, model, a_test[:4], u_test[:4])
-        figure = plot_operator_samples_1d(a_test[:2], u_test[:2], prediction[:2])
-        run.save_figure(figure, "prediction")
-        save_model(run, model)
+        model = wf.NormalizedOperator(result.model, a_norm, u_norm)
+        prediction = wf.save_prediction(run, predict, model, a_test[:4], u_test[:4])
+        run.save_figure(
+            plot_operator_samples_1d(a_test[:2], u_test[:2], prediction[:2]), "prediction"
+        )
+        wf.save_model(run, model)
     return summary

@@ -1,29 +1,16 @@
 """FNO on 2D Darcy flow (Li et al. 2021, Table 4): permeability a -> pressure u at s = 85.
-
 A finished run saves its FNO with the per-point normalisers (`sciml predict`: `a` shaped
 (samples, 1, s, s) at the run's resolution s)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import jax.random as jr
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow as wf
+from sciml_jax.config import spec
 from sciml_jax.data import Normalizer, darcy_dataset
-from sciml_jax.workflow import (
-    EpochProtocolConfig,
-    NormalizedOperator,
-    fit_epochs,
-    fno_from_config,
-    mean_rel_l2,
-    normalizer_template,
-    protocol_summary,
-    save_model,
-    save_prediction,
-    split,
-)
 
 DESCRIPTION = "FNO-2D on Darcy (a in {3,12}, f=1) at s=85; paper rel L2 1.08e-2"
 
@@ -46,30 +33,20 @@ class ModelConfig:
     padding_fraction: float = spec(0.1, ge=0.0, lt=1.0, doc="non-periodic data: pad ~9/85")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
+Config = wf.experiment_config(data=DataConfig, model=ModelConfig, protocol=wf.EpochProtocolConfig)
 
 
-INPUT_KEY = "a"
-
-
-def input_shape(config: Config) -> tuple[int | None, ...]:
+def _template(config: Config) -> wf.NormalizedOperator:
     s = config.data.resolution
-    return (None, 1, s, s)  # per-point normalisers fix the grid
+    net = wf.fno_from_config(1, config.model, num_spatial_dims=2, key=jr.key(0))
+    norm = wf.normalizer_template((1, s, s))
+    return wf.NormalizedOperator(net, norm, norm)
 
 
-def model_template(config: Config) -> NormalizedOperator:
-    s = config.data.resolution
-    net = fno_from_config(1, config.model, num_spatial_dims=2, key=jr.key(0))
-    return NormalizedOperator(net, normalizer_template((1, s, s)), normalizer_template((1, s, s)))
-
-
-def predict(model: NormalizedOperator, a):
-    """The pressure for a batch of permeabilities shaped (samples, 1, s, s)."""
-    return jax.vmap(model)(a)
+# per-point normalisers fix the grid
+INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
+    lambda config: (None, 1, config.data.resolution, config.data.resolution), _template, jit=False
+)
 
 
 def run(config: Config, run) -> dict:
@@ -81,9 +58,7 @@ def run(config: Config, run) -> dict:
         zero_mean=d.zero_mean,
         seed=d.seed,
     )
-    (a_train, u_train), (a_test, u_test) = split(
-        (jnp.asarray(data["a"]), jnp.asarray(data["u"])), d.num_train
-    )
+    (a_train, u_train), (a_test, u_test) = wf.split((data["a"], data["u"]), d.num_train)
     # statistics from the training set only (the reference code's UnitGaussianNormalizer)
     a_norm, u_norm = Normalizer.fit(a_train), Normalizer.fit(u_train)
     model_key, train_key = jr.split(jr.key(config.seed))
@@ -92,15 +67,16 @@ def run(config: Config, run) -> dict:
         return u_norm.decode(net(a_encoded))
 
     def loss_fn(net, batch, key):
-        return mean_rel_l2(jax.vmap(lambda x: decoded(net, x))(batch["a"]), batch["u"])
+        return wf.mean_rel_l2(jax.vmap(lambda x: decoded(net, x))(batch["a"]), batch["u"])
 
     @eqx.filter_jit
     def test_error(net):
         encoded = a_norm.encode(a_test)
-        return mean_rel_l2(jax.lax.map(lambda x: decoded(net, x), encoded, batch_size=25), u_test)
+        prediction = jax.lax.map(lambda x: decoded(net, x), encoded, batch_size=25)
+        return wf.mean_rel_l2(prediction, u_test)
 
-    result, sampler = fit_epochs(
-        fno_from_config(1, m, num_spatial_dims=2, key=model_key),
+    result, sampler = wf.fit_epochs(
+        wf.fno_from_config(1, m, num_spatial_dims=2, key=model_key),
         loss_fn,
         config.train,
         p,
@@ -111,12 +87,12 @@ def run(config: Config, run) -> dict:
     )
     summary = {
         "test_rel_l2": float(test_error(result.model)),
-        **protocol_summary(result, sampler, p, d),
+        **wf.protocol_summary(result, sampler, p, d),
         "resolution": d.resolution,
         "solve_points": d.solve_points,
     }
     if run is not None:
-        model = NormalizedOperator(result.model, a_norm, u_norm)
-        save_prediction(run, predict, model, a_test[:4], u_test[:4])
-        save_model(run, model)
+        model = wf.NormalizedOperator(result.model, a_norm, u_norm)
+        wf.save_prediction(run, predict, model, a_test[:4], u_test[:4])
+        wf.save_model(run, model)
     return summary

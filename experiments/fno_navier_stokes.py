@@ -1,29 +1,19 @@
 """FNO-2D on 2D Navier-Stokes vorticity (Li et al. 2021, Table 1, nu = 1e-3): the first
-`input_steps` vorticity snapshots -> the next `output_steps`, autoregressively in time.
+`input_steps` vorticity snapshots -> the next `output_steps`, autoregressively in time. A
+finished run saves its FNO with the rollout length (`sciml predict`: `a` shaped
+(samples, input_steps, n, n); `prediction` (samples, output_steps, n, n))."""
 
-A finished run saves its FNO with the rollout length (`sciml predict`: `a` shaped
-(samples, input_steps, n, n), the first snapshots; `prediction` (samples, output_steps, n, n))."""
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow as wf
+from sciml_jax.config import spec
 from sciml_jax.data import navier_stokes_dataset
 from sciml_jax.losses import relative_l2_loss
-from sciml_jax.workflow import (
-    EpochProtocolConfig,
-    WindowRollout,
-    fit_epochs,
-    fno_from_config,
-    mean_rel_l2,
-    protocol_summary,
-    save_model,
-    split,
-)
 
 DESCRIPTION = "FNO-2D on NS vorticity (nu=1e-3, 64^2, 10 -> 10 steps); paper rel L2 1.28e-2"
 
@@ -49,31 +39,20 @@ class ModelConfig:
     num_layers: int = spec(4, ge=1)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    protocol: EpochProtocolConfig = field(default_factory=EpochProtocolConfig)
+Config = wf.experiment_config(data=DataConfig, model=ModelConfig, protocol=wf.EpochProtocolConfig)
 
 
-INPUT_KEY = "a"
-
-
-def input_shape(config: Config) -> tuple[int | None, ...]:
+def _template(config: Config) -> wf.WindowRollout:
     d = config.data
-    return (None, d.input_steps, d.resolution, d.resolution)
+    net = wf.fno_from_config(d.input_steps, config.model, num_spatial_dims=2, key=jr.key(0))
+    return wf.WindowRollout(net, d.output_steps)
 
 
-def model_template(config: Config) -> WindowRollout:
-    d = config.data
-    net = fno_from_config(d.input_steps, config.model, num_spatial_dims=2, key=jr.key(0))
-    return WindowRollout(net, d.output_steps)
-
-
-@eqx.filter_jit
-def predict(model: WindowRollout, a):
-    """The next `output_steps` snapshots of each window in `a`, 20 windows at a time."""
-    return jax.lax.map(model, a, batch_size=20)
+INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
+    lambda c: (None, c.data.input_steps, c.data.resolution, c.data.resolution),
+    _template,
+    batch_size=20,  # windows at a time
+)
 
 
 def run(config: Config, run) -> dict:
@@ -96,21 +75,21 @@ def run(config: Config, run) -> dict:
     )[:, :, 0]
     a = w[:, : d.input_steps]  # (N, T_in, n, n)
     u = w[:, d.input_steps : d.input_steps + d.output_steps]  # (N, T_out, n, n)
-    (a_train, u_train), (a_test, u_test) = split((a, u), d.num_train)
+    (a_train, u_train), (a_test, u_test) = wf.split((a, u), d.num_train)
     model_key, train_key = jr.split(jr.key(config.seed))
 
     def loss_fn(net, batch, key):
-        prediction = jax.vmap(WindowRollout(net, d.output_steps))(batch["a"])
+        prediction = jax.vmap(wf.WindowRollout(net, d.output_steps))(batch["a"])
         # the reference code sums the per-step relative errors over the horizon
         per_step = jax.vmap(jax.vmap(relative_l2_loss))(prediction, batch["u"])
         return jnp.mean(jnp.sum(per_step, axis=1))
 
     @eqx.filter_jit
     def test_error(net):
-        return mean_rel_l2(predict(WindowRollout(net, d.output_steps), a_test), u_test)
+        return wf.mean_rel_l2(predict(wf.WindowRollout(net, d.output_steps), a_test), u_test)
 
-    result, sampler = fit_epochs(
-        fno_from_config(d.input_steps, m, num_spatial_dims=2, key=model_key),
+    result, sampler = wf.fit_epochs(
+        wf.fno_from_config(d.input_steps, m, num_spatial_dims=2, key=model_key),
         loss_fn,
         config.train,
         p,
@@ -120,8 +99,8 @@ def run(config: Config, run) -> dict:
         eval_fn=lambda net: {"test_rel_l2": test_error(net)},
     )
     if run is not None:
-        save_model(run, WindowRollout(result.model, d.output_steps))
+        wf.save_model(run, wf.WindowRollout(result.model, d.output_steps))
     return {
         "test_rel_l2": float(test_error(result.model)),
-        **protocol_summary(result, sampler, p, d),
+        **wf.protocol_summary(result, sampler, p, d),
     }

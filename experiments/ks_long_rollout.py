@@ -1,18 +1,18 @@
-"""Kuramoto–Sivashinsky for 10^5 ETDRK steps: stays finite; time-averaged energy spectrum."""
+"""Kuramoto–Sivashinsky for 10^5 ETDRK steps: stays finite; time-averaged energy spectrum
+(Kassam & Trefethen 2005's setting)."""
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.ops import make_grid
-from sciml_jax.sim import KuramotoSivashinsky, rollout
-from sciml_jax.train import RunDir
+from sciml_jax.sim import KuramotoSivashinsky, rollout, rollout_average
 from sciml_jax.viz import plot_spacetime_spectrum
+from sciml_jax.workflow import experiment_config, timed
 
 DESCRIPTION = (
     "Kuramoto-Sivashinsky 1e5-step ETDRK rollout: finiteness and time-averaged energy spectrum"
@@ -32,12 +32,10 @@ class ProblemConfig:
     plot_steps: int = spec(2_000, ge=1, doc="steps shown in the space-time plot")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = experiment_config(problem=ProblemConfig)
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     for name in ("num_steps", "transient_steps", "plot_steps"):
         if getattr(p, name) % p.average_every:
@@ -51,27 +49,16 @@ def run(config: Config, run: RunDir) -> dict:
     x = make_grid(1, p.domain_extent, p.num_points)
     key = jax.random.key(config.seed)
     u0 = jnp.cos(x / 16) * (1 + jnp.sin(x / 16)) + 0.01 * jax.random.normal(key, x.shape)
-
-    def spectrum(u):
-        return jnp.abs(jnp.fft.rfft(u[0]) / p.num_points) ** 2
-
-    def chunk(carry, _):
-        u, total, peak = carry
-        u = rollout(stepper, u, p.average_every, save_every=p.average_every)[-1]
-        return (u, total + spectrum(u), jnp.maximum(peak, jnp.max(jnp.abs(u)))), None
+    spectrum = lambda u: jnp.abs(jnp.fft.rfft(u[0]) / p.num_points) ** 2
+    samples = (p.num_steps - p.transient_steps - p.plot_steps) // p.average_every
 
     @jax.jit
     def simulate(u0):
         transient = rollout(stepper, u0, p.plot_steps, save_every=p.average_every)
         u = rollout(stepper, transient[-1], p.transient_steps, save_every=p.average_every)[-1]
-        chunks = (p.num_steps - p.transient_steps - p.plot_steps) // p.average_every
-        init = (u, jnp.zeros(p.num_points // 2 + 1), jnp.max(jnp.abs(u)))
-        (u, total, peak), _ = jax.lax.scan(chunk, init, None, length=chunks)
-        return transient, u, total / chunks, peak
+        return transient, *rollout_average(stepper, u, samples, p.average_every, spectrum)
 
-    start = time.perf_counter()
-    transient, final, mean_spectrum, peak = jax.block_until_ready(simulate(u0))
-    wall = time.perf_counter() - start
+    (transient, final, mean_spectrum, peak), wall = timed(simulate, u0)
     finite = bool(jnp.all(jnp.isfinite(final)) and jnp.all(jnp.isfinite(mean_spectrum)))
     wavenumbers = 2 * np.pi * np.arange(p.num_points // 2 + 1) / p.domain_extent
     run.save_npz(
@@ -81,15 +68,9 @@ def run(config: Config, run: RunDir) -> dict:
         final=np.asarray(final),
         spacetime=np.asarray(transient[:, 0]),
     )
-
-    times = np.arange(transient.shape[0]) * p.average_every * p.dt
+    t_end = (transient.shape[0] - 1) * p.average_every * p.dt
     figure = plot_spacetime_spectrum(
-        transient[:, 0],
-        times[-1],
-        p.domain_extent,
-        wavenumbers,
-        mean_spectrum,
-        num_steps=p.num_steps,
+        transient[:, 0], t_end, p.domain_extent, wavenumbers, mean_spectrum, num_steps=p.num_steps
     )
     run.save_figure(figure, "spectrum")
     return {

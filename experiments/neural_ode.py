@@ -1,17 +1,17 @@
 """Neural ODE: learn the damped-pendulum vector field from one trajectory, trained with `fit`."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from sciml_jax.analysis import rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.sim import DampedPendulum, NeuralODE, solve_ode
-from sciml_jax.train import RunDir, fit
+from sciml_jax.train import fit
 from sciml_jax.viz import plot_neural_ode_fit
+from sciml_jax.workflow import experiment_config
 
 DESCRIPTION = (
     "Neural ODE learns damped-pendulum dynamics from one noisy trajectory; tested on extrapolation"
@@ -32,12 +32,10 @@ class ProblemConfig:
     adjoint: str = spec("recursive_checkpoint", choices=("recursive_checkpoint", "backsolve"))
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = experiment_config(problem=ProblemConfig)
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     key_model, key_noise, key_train = jax.random.split(jax.random.key(config.seed), 3)
     pendulum = DampedPendulum(gravity=4.0, damping=p.damping)
@@ -82,13 +80,7 @@ def run(config: Config, run: RunDir) -> dict:
     learned = jax.vmap(trained.vector_field)(points)
     exact = jax.vmap(lambda y: pendulum.vector_field(0.0, y))(points)
     summary["rel_l2_vector_field_on_box"] = float(rel_l2(learned, exact))
-    run.save_npz(
-        "prediction",
-        t=np.asarray(ts_test),
-        y=np.asarray(prediction),
-        reference=np.asarray(reference),
-    )
-
+    run.save_npz("prediction", t=ts_test, y=prediction, reference=reference)
     figure = plot_neural_ode_fit(
         ts_test, reference, prediction, ts, observed, p.t_train, result.history
     )

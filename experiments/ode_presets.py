@@ -1,18 +1,25 @@
 """Classic ODEs through diffrax with solver, step-size controller and adjoint from the config."""
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from sciml_jax.analysis import gradient_check
-from sciml_jax.config import RunConfig, spec
-from sciml_jax.sim import DampedPendulum, Kepler, Lorenz, LotkaVolterra, Robertson, solve_ode
-from sciml_jax.train import RunDir
+from sciml_jax.config import spec
+from sciml_jax.sim import (
+    DampedPendulum,
+    Kepler,
+    Lorenz,
+    LotkaVolterra,
+    Robertson,
+    SolverName,
+    invariant_errors,
+    solve_ode,
+)
 from sciml_jax.viz import plot_ode_trajectory
+from sciml_jax.workflow import experiment_config, timed
 
 DESCRIPTION = (
     "Lorenz / pendulum / Lotka-Volterra / Kepler / Robertson via diffrax, with"
@@ -34,18 +41,7 @@ class ODEConfig:
     t_final: float = spec(20.0, gt=0.0)
     num_saves: int = spec(2000, ge=2)
     log_time: bool = spec(False, doc="save at log-spaced times (for stiff kinetics)")
-    solver: Literal[
-        "euler",
-        "heun",
-        "midpoint",
-        "bosh3",
-        "tsit5",
-        "dopri5",
-        "dopri8",
-        "implicit_euler",
-        "kvaerno3",
-        "kvaerno5",
-    ] = "tsit5"
+    solver: SolverName = "tsit5"
     controller: Literal["pid", "constant"] = "pid"
     dt0: float | None = spec(None, gt=0.0, doc="initial or fixed step")
     rtol: float = spec(1e-8, gt=0.0)
@@ -55,12 +51,10 @@ class ODEConfig:
     kepler_eccentricity: float = spec(0.5, ge=0.0, lt=1.0)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    ode: ODEConfig = field(default_factory=ODEConfig)
+Config = experiment_config(ode=ODEConfig)
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     c = config.ode
     cls, y0 = SYSTEMS[c.system]
     system = cls()
@@ -69,53 +63,27 @@ def run(config: Config, run: RunDir) -> dict:
         ts = jnp.concatenate([jnp.zeros(1), jnp.geomspace(1e-6, c.t_final, c.num_saves - 1)])
     else:
         ts = jnp.linspace(0.0, c.t_final, c.num_saves)
-    options = dict(
-        solver=c.solver,
-        controller=c.controller,
-        dt0=c.dt0,
-        rtol=c.rtol,
-        atol=c.atol,
-        adjoint=c.adjoint,
-        max_steps=c.max_steps,
-    )
+    names = ("solver", "controller", "dt0", "rtol", "atol", "adjoint", "max_steps")
+    options = {name: getattr(c, name) for name in names}
     solve = jax.jit(
         lambda y: solve_ode(system.vector_field, y, 0.0, c.t_final, saveat=ts, **options)
     )
-    solution = jax.block_until_ready(solve(y0))
-    start = time.perf_counter()
-    solution = jax.block_until_ready(solve(y0))
-    wall = time.perf_counter() - start
+    solution, wall = timed(solve, y0, warmup=True)
     ys = solution.ys
     summary = {
         "solve_seconds": wall,
         "num_steps": int(solution.stats["num_steps"]),
         "num_rejected_steps": int(solution.stats["num_rejected_steps"]),
+        **invariant_errors(system, ys),
     }
-    if c.system == "kepler":
-        energy = system.energy(ys)
-        summary["max_rel_energy_error"] = float(jnp.max(jnp.abs(energy / energy[0] - 1)))
-    elif c.system == "lotka_volterra":
-        invariant = system.invariant(ys)
-        summary["max_rel_invariant_error"] = float(jnp.max(jnp.abs(invariant / invariant[0] - 1)))
-    elif c.system == "robertson":
-        summary["max_mass_error"] = float(jnp.max(jnp.abs(jnp.sum(ys, axis=1) - 1)))
-    elif c.system == "damped_pendulum":
-        energy = system.energy(ys)
-        summary["energy_monotone_decreasing"] = bool(jnp.all(jnp.diff(energy) <= 1e-12))
-
     # Gradient of a final-state functional w.r.t. the initial state, by the configured
     # adjoint, against finite differences (over a short horizon: chaos amplifies both).
     horizon = min(c.t_final, 1.0)
     final = lambda y: jnp.sum(solve_ode(system.vector_field, y, 0.0, horizon, **options).ys[-1])
-    check = gradient_check(
-        jax.jit(final),
-        y0,
-        jnp.ones_like(y0) / jnp.sqrt(y0.size),
-        epsilon=1e-5 * float(jnp.linalg.norm(y0)),
-    )
+    direction, epsilon = jnp.ones_like(y0) / jnp.sqrt(y0.size), 1e-5 * float(jnp.linalg.norm(y0))
+    check = gradient_check(jax.jit(final), y0, direction, epsilon=epsilon)
     summary["gradient_check_relative_difference"] = check["relative_difference"]
-    run.save_npz("trajectory", t=np.asarray(ts), y=np.asarray(ys))
-
+    run.save_npz("trajectory", t=ts, y=ys)
     title = f"{c.system} ({c.solver}, {c.controller})"
     run.save_figure(plot_ode_trajectory(ts, ys, title=title, log_time=c.log_time), "trajectory")
     return summary

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 
 from ..analysis import blowup_step, energy_per_step, geometric_mean_nrmse, nrmse_per_step
 from ..nn import FNO, DilatedResNet, ResidualEmulator, UNet
+from ..ops import project_modes
 from ..sim import rollout
 
 
@@ -72,3 +73,11 @@ def training_seconds(history: list[dict]) -> float:
         (record["step"] - start) / record["steps_per_s"]
         for start, record in zip(starts, history, strict=True)
     )
+
+
+def projection_floor_nrmse(test, keep_modes: int | None, zero_mean: bool) -> float:
+    """The largest nRMSE that projecting the test states alone causes (`ops.project_modes`
+    onto `|k| < keep_modes`, the mean removed with `zero_mean`): the floor an emulator with
+    those stabilisers cannot go below."""
+    projected = jax.vmap(jax.vmap(lambda u: project_modes(u, keep_modes, zero_mean)))(test)
+    return float(jnp.max(jax.vmap(nrmse_per_step)(projected, test)))

@@ -95,8 +95,32 @@ def fno_from_config(in_channels: int, model_config, *, key, **options) -> FNO:
 
 
 def split(arrays, num_train: int):
-    """The first `num_train` samples of each array for training, the rest for testing."""
+    """The first `num_train` samples of each array for training, the rest for testing
+    (as jax arrays)."""
+    arrays = [jnp.asarray(x) for x in arrays]
     return [x[:num_train] for x in arrays], [x[num_train:] for x in arrays]
+
+
+def operator_artifact(input_shape, model_template, *, batch_size: int | None = None, jit=True):
+    """The artifact hooks of an operator run (see `workflow/_artifacts.py`), as the tuple
+    `INPUT_KEY, input_shape, model_template, predict`.
+
+    `INPUT_KEY` is `"a"`; `predict(model, a)` applies the unbatched model to each sample of
+    `a`: vmapped, or `lax.map`ped `batch_size` samples at a time; under `eqx.filter_jit`
+    unless `jit=False`. An experiment uses the same `predict` for its own predictions, so
+    `sciml predict` reproduces them bit for bit.
+
+    ```python
+    INPUT_KEY, input_shape, model_template, predict = operator_artifact(
+        lambda config: (None, 1, None), model_template
+    )
+    ```
+    """
+    if batch_size is None:
+        predict = lambda model, a: jax.vmap(model)(a)
+    else:
+        predict = lambda model, a: jax.lax.map(model, a, batch_size=batch_size)
+    return "a", input_shape, model_template, eqx.filter_jit(predict) if jit else predict
 
 
 def mean_rel_l2(prediction, reference):
