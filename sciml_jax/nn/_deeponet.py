@@ -135,6 +135,12 @@ class DeepONet(eqx.Module):
                 f"DeepONet branch expects the input function at {self.num_sensors} sensors, "
                 f"shape ({self.num_sensors},), got {u.shape}; vmap over a batch of functions."
             )
+        if not jnp.issubdtype(u.dtype, jnp.floating):
+            raise ValueError(
+                f"DeepONet got sensor values of dtype {u.dtype}; expected a real floating "
+                "dtype; cast with u.astype(jnp.float32)."
+            )
+        u = eqx.error_if(u, ~jnp.all(jnp.isfinite(u)), "DeepONet sensor values contain NaN/inf.")
         if self.variant == "unstacked":
             coeffs = self.branch(u)
         else:
@@ -153,6 +159,11 @@ class DeepONet(eqx.Module):
             raise ValueError(
                 f"query points must have shape (n, {self.coord_dim}), got {y.shape}; "
                 "for a single point use DeepONet.evaluate."
+            )
+        if not jnp.issubdtype(y.dtype, jnp.floating):
+            raise ValueError(
+                f"DeepONet got query points of dtype {y.dtype}; expected a real floating "
+                "dtype; cast with y.astype(jnp.float32)."
             )
         basis = jax.vmap(self.trunk)(y)  # (n, p), shared by all outputs
         out = basis @ self.branch_coefficients(u).T + self.bias  # (n, out)

@@ -402,6 +402,14 @@ class FNO(eqx.Module):
                 f"FNO with {d} spatial dims expects one unbatched sample of shape "
                 f"(channels, n_1..n_{d}), got {a.shape}; use jax.vmap over a batch."
             )
+        in_channels = self.lift.weight.shape[1] - (d if self.append_grid else 0)
+        if a.shape[0] != in_channels or not jnp.issubdtype(a.dtype, jnp.floating):
+            raise ValueError(
+                f"FNO got an input of shape {a.shape} and dtype {a.dtype}; expected "
+                f"{in_channels} channels on axis 0 and a real floating dtype; cast with "
+                "a.astype(jnp.float32) or build the FNO with matching in_channels."
+            )
+        a = eqx.error_if(a, ~jnp.all(jnp.isfinite(a)), "FNO input contains NaN or inf.")
         grid = a.shape[1:]
         # Work channels-last inside: every pointwise map is then one contiguous GEMM.
         a = jnp.moveaxis(a, 0, -1)

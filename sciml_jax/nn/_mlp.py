@@ -169,6 +169,14 @@ class MLP(eqx.Module):
         self.activation = activation_from_name(activation)
 
     def __call__(self, p: Float[Array, " in_size"]) -> Array:
+        in_size = self.layers[0].weight.shape[1] if self.embedding is None else None
+        in_size = self.embedding.in_size if in_size is None else in_size
+        if jnp.ndim(p) < 1 or p.shape[0] != in_size or not jnp.issubdtype(p.dtype, jnp.floating):
+            raise ValueError(
+                f"MLP got a point of shape {jnp.shape(p)} and dtype {jnp.result_type(p)}; "
+                f"expected shape ({in_size},) (optionally with trailing batch axes) and a "
+                "real floating dtype; cast with p.astype(jnp.float32)."
+            )
         h = p if self.embedding is None else self.embedding(p)
         if self.gates is not None:
             gate_u = self.activation(self.gates[0](h))

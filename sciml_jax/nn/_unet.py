@@ -136,6 +136,13 @@ class UNet(eqx.Module):
                 f"got shape {x.shape}; expected (channels, *grid) with every grid size "
                 f"divisible by {factor}."
             )
+        in_channels = self.lift.in_channels
+        if x.shape[0] != in_channels or not jnp.issubdtype(x.dtype, jnp.floating):
+            raise ValueError(
+                f"UNet got an input of shape {x.shape} and dtype {x.dtype}; expected "
+                f"{in_channels} channels on axis 0 and a real floating dtype; cast with "
+                "x.astype(jnp.float32)."
+            )
         h = self.lift(x)
         skips = []
         for block, down in zip(self.down_blocks, self.downsamplers, strict=True):

@@ -210,7 +210,19 @@ class DarcySolver(eqx.Module):
                 f"DarcySolver({self.num_points}) takes a and f of shape {shape} (nodes, "
                 f"boundary included), got a {a.shape} and f {f.shape}; vmap for a batch."
             )
-        return eqx.error_if(a, jnp.min(a) <= 0, "Darcy coefficient a must be positive everywhere.")
+        for name, x in (("a", a), ("f", f)):
+            if not jnp.issubdtype(x.dtype, jnp.floating):
+                raise ValueError(
+                    f"DarcySolver got {name} of dtype {x.dtype}; expected a real floating "
+                    f"dtype; cast with {name}.astype(jnp.float32)."
+                )
+        a = eqx.error_if(a, ~jnp.all(jnp.isfinite(f)), "DarcySolver: f contains NaN or inf.")
+        # `a > 0` is False for NaN, which `a <= 0` let through
+        return eqx.error_if(
+            a,
+            ~jnp.all((a > 0) & jnp.isfinite(a)),
+            "Darcy coefficient a must be positive and finite everywhere.",
+        )
 
     @eqx.filter_jit
     def residual(self, a: Array, u: Array, f: Array) -> Array:

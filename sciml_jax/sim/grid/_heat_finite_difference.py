@@ -66,6 +66,15 @@ class AbstractHeatFD(eqx.Module):
     def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         raise NotImplementedError
 
+    def check_state(self, u: Array) -> None:
+        """Raise a `ValueError` naming the fix unless `u` is one real unbatched state."""
+        if jnp.shape(u) != self.state_shape or not jnp.issubdtype(jnp.result_type(u), jnp.floating):
+            raise ValueError(
+                f"{type(self).__name__} got a state of shape {jnp.shape(u)} and dtype "
+                f"{jnp.result_type(u)}; expected shape {self.state_shape} (channels first) "
+                "and a real floating dtype; vmap for a batch, add u[None] to a bare field."
+            )
+
 
 class HeatExplicit(AbstractHeatFD):
     """Forward-Euler step of $u_t = \\alpha \\Delta u$ with the second-order FD Laplacian.
@@ -90,6 +99,7 @@ class HeatExplicit(AbstractHeatFD):
 
     def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         """One explicit step of one unbatched state `(1, n, ..., n)`."""
+        self.check_state(u)
         return u + self.diffusivity * self.dt * fd_laplacian(u, self.spacing, self.boundary)
 
 
@@ -119,6 +129,7 @@ class HeatCrankNicolson(AbstractHeatFD):
 
     def __call__(self, u: Float[Array, " 1 *grid"]) -> Float[Array, " 1 *grid"]:
         """One Crank–Nicolson step of one unbatched state `(1, n, ..., n)`."""
+        self.check_state(u)
         half = 0.5 * self.diffusivity * self.dt * self._eigenvalues()
         factor = (1 + half) / (1 - half)
         axes = tuple(range(1, u.ndim))

@@ -125,3 +125,8 @@ class AbstractSpectralStepper(eqx.Module):
                 "use jax.vmap(stepper) for a batch and add a leading channel axis "
                 "(u[None]) to a bare field."
             )
+        if not jnp.issubdtype(jnp.result_type(u), jnp.floating):
+            raise ValueError(
+                f"{type(self).__name__} got a state of dtype {jnp.result_type(u)}; expected a "
+                "real floating dtype; cast with u.astype(jnp.float32)."
+            )
