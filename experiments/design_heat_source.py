@@ -1,18 +1,16 @@
 """Design problem (c): find a steady heat source so that the temperature hits a target at time T."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from sciml_jax.analysis import compiled_memory_bytes, gradient_check, rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.analysis import rel_l2
+from sciml_jax.config import spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import Diffusion, rollout
-from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import plot_field_panels
+from sciml_jax.workflow import TrainableField, experiment_config, fit_checked, gradient_memory
 
 DESCRIPTION = (
     "Design a 2D heat source s(x, y) so that u(T) matches a target pattern (target misfit <= 1%)"
@@ -30,13 +28,7 @@ class ProblemConfig:
     checkpoint: bool = spec(True, doc="rematerialise rollout segments in the backward pass")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
-
-
-class Source(eqx.Module):
-    field: jax.Array
+Config = experiment_config(problem=ProblemConfig)
 
 
 def target_pattern(x, y):
@@ -46,7 +38,7 @@ def target_pattern(x, y):
     return (bump(0.35, 0.6, 0.06) + bump(0.65, 0.6, 0.06) - 0.5 * ring)[None]
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     x, y = make_grid(2, 1.0, p.num_points)
     target = target_pattern(x, y)
@@ -55,14 +47,8 @@ def run(config: Config, run: RunDir) -> dict:
 
     def final_state(source, checkpoint):
         stepper = Diffusion(2, 1.0, p.num_points, dt, diffusivity=p.diffusivity, source=source)
-        trajectory = rollout(
-            stepper,
-            jnp.zeros_like(target),
-            p.num_steps,
-            save_every=p.save_every,
-            checkpoint=checkpoint,
-        )
-        return trajectory[-1]
+        u0 = jnp.zeros_like(target)
+        return rollout(stepper, u0, p.num_steps, save_every=p.save_every, checkpoint=checkpoint)[-1]
 
     def loss_fn(model, batch, key):
         misfit = jnp.mean((final_state(model.field, p.checkpoint) - batch["target"]) ** 2)
@@ -71,45 +57,24 @@ def run(config: Config, run: RunDir) -> dict:
             "regularisation": p.regularisation * jnp.mean(model.field**2) / scale,
         }
 
-    total = lambda m: sum(loss_fn(m, {"target": target}, None).values())
     key = jax.random.key(config.seed)
-    check = gradient_check(
-        total, Source(target), Source(jax.random.normal(key, target.shape)), epsilon=1e-3
-    )
-    result = fit(
-        Source(jnp.zeros_like(target)),
-        loss_fn,
-        config.train,
-        key=key,
-        data={"target": target},
-        run=run,
+    init, at = TrainableField(jnp.zeros_like(target)), TrainableField(target)
+    result, check = fit_checked(
+        loss_fn, init, {"target": target}, config.train, key=key, run=run, check_at=at, epsilon=1e-3
     )
     source = result.model.field
     achieved = final_state(source, False)
     misfit = float(rel_l2(achieved, target))
-
-    gradient = lambda checkpoint: (
-        lambda s: jax.grad(lambda s: jnp.mean((final_state(s, checkpoint) - target) ** 2))(s)
-    )
-    memory = {flag: compiled_memory_bytes(gradient(flag), source) for flag in (False, True)}
-
+    objective = lambda s, checkpoint: jnp.mean((final_state(s, checkpoint) - target) ** 2)
     titles = ("target u(T)", f"achieved (rel L2 {misfit:.2%})", "designed source s")
-    panels = [
-        (f[0], title, {}) for f, title in zip((target, achieved, source), titles, strict=True)
-    ]
+    panels = [(f[0], t, {}) for f, t in zip((target, achieved, source), titles, strict=True)]
     run.save_figure(plot_field_panels(panels, cmap="RdBu_r"), "design")
-    run.save_npz(
-        "design",
-        source=np.asarray(source[0]),
-        achieved=np.asarray(achieved[0]),
-        target=np.asarray(target[0]),
-    )
+    run.save_npz("design", source=source[0], achieved=achieved[0], target=target[0])
     return {
         "rel_l2_misfit_at_T": misfit,
         "target_rel_l2_misfit": 0.01,
-        "gradient_check_relative_difference": check["relative_difference"],
-        "gradient_memory_bytes_no_checkpoint": memory[False],
-        "gradient_memory_bytes_checkpoint": memory[True],
+        "gradient_check_relative_difference": check,
+        **gradient_memory(objective, source),
         "rollout_steps": p.num_steps,
         "memory_note": "the heat step is linear, so its backward pass stores no states "
         "and checkpointing saves little here; see inverse_burgers_viscosity for a "

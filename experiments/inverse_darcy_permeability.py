@@ -1,17 +1,15 @@
 """Inverse problem (d): recover a Darcy permeability field from sparse noisy pressure data."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from sciml_jax.analysis import gradient_check, rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.analysis import rel_l2
+from sciml_jax.config import spec
 from sciml_jax.sim import DarcySolver
-from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import plot_field_panels
+from sciml_jax.workflow import TrainableField, experiment_config, fit_checked
 
 DESCRIPTION = (
     "Recover log-permeability of -div(a grad u) = f from sparse pressure sensors"
@@ -29,13 +27,7 @@ class ProblemConfig:
     cg_rtol: float = spec(1e-10, gt=0.0)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
-
-
-class LogPermeability(eqx.Module):
-    field: jax.Array
+Config = experiment_config(problem=ProblemConfig)
 
 
 def true_log_permeability(x, y):
@@ -53,7 +45,7 @@ def sources(x, y, count):
     return jnp.stack(fields[:count])
 
 
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     if p.num_sources > 6:
         raise ValueError(f"problem.num_sources must be <= 6, got {p.num_sources}.")
@@ -81,16 +73,10 @@ def run(config: Config, run: RunDir) -> dict:
         smoothness = p.regularisation * (jnp.mean(gx**2) + jnp.mean(gy**2))
         return {"misfit": misfit, "smoothness": smoothness}
 
-    total = lambda m: sum(loss_fn(m, {"observed": observed}, None).values())
-    direction = LogPermeability(jax.random.normal(key_train, true_log_a.shape))
-    check = gradient_check(total, LogPermeability(0.1 * true_log_a), direction, epsilon=1e-4)
-    result = fit(
-        LogPermeability(jnp.zeros_like(true_log_a)),
-        loss_fn,
-        config.train,
-        key=key_train,
-        data={"observed": observed},
-        run=run,
+    init, at = TrainableField(jnp.zeros_like(true_log_a)), TrainableField(0.1 * true_log_a)
+    data = {"observed": observed}
+    result, check = fit_checked(
+        loss_fn, init, data, config.train, key=key_train, run=run, check_at=at, epsilon=1e-4
     )
     recovered = result.model.field
     error_log = float(rel_l2(recovered, true_log_a))
@@ -98,7 +84,6 @@ def run(config: Config, run: RunDir) -> dict:
     # half-weights a few faces: the interior is what the data can identify.
     error_interior = float(rel_l2(recovered[1:-1, 1:-1], true_log_a[1:-1, 1:-1]))
     error_a = float(rel_l2(jnp.exp(recovered), jnp.exp(true_log_a)))
-
     limits = dict(vmin=float(true_log_a.min()), vmax=float(true_log_a.max()))
     panels = (
         (true_log_a, "true log a", limits),
@@ -108,18 +93,13 @@ def run(config: Config, run: RunDir) -> dict:
     sensor_xy = (x.ravel()[sensors], y.ravel()[sensors])
     figure = plot_field_panels(panels, cmap="viridis", sensors=sensor_xy)
     run.save_figure(figure, "permeability")
-    run.save_npz(
-        "permeability",
-        true_log_a=np.asarray(true_log_a),
-        recovered_log_a=np.asarray(recovered),
-        sensors=np.asarray(sensors),
-    )
+    run.save_npz("permeability", true_log_a=true_log_a, recovered_log_a=recovered, sensors=sensors)
     return {
         "rel_l2_log_permeability_interior": error_interior,
         "target_rel_l2_log_permeability_interior": 0.10,
         "rel_l2_log_permeability": error_log,
         "rel_l2_permeability": error_a,
-        "gradient_check_relative_difference": check["relative_difference"],
+        "gradient_check_relative_difference": check,
         "num_observations": int(clean.size),
         "num_unknowns": int(true_log_a.size),
     }

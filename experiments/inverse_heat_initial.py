@@ -1,19 +1,17 @@
 """Inverse problem (b): recover the initial condition of the heat equation from its noisy
 final state, with Tikhonov (H1) regularisation."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from sciml_jax.analysis import gradient_check, rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.analysis import rel_l2
+from sciml_jax.config import spec
 from sciml_jax.ops import make_grid
 from sciml_jax.sim import Diffusion, rollout_final
-from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import plot_recovery_1d
+from sciml_jax.workflow import TrainableField, experiment_config, fit_checked
 
 DESCRIPTION = (
     "Recover a heat-equation initial condition from u(T) + 1% noise, H1 Tikhonov"
@@ -32,16 +30,10 @@ class ProblemConfig:
     regularisation: float = spec(1e-4, ge=0.0, doc="lambda in lambda * mean(u0_x^2) (H1 seminorm)")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = experiment_config(problem=ProblemConfig)
 
 
-class InitialCondition(eqx.Module):
-    field: jax.Array
-
-
-def run(config: Config, run: RunDir) -> dict:
+def run(config: Config, run) -> dict:
     p = config.problem
     key_modes, key_noise, key_train = jax.random.split(jax.random.key(config.seed), 3)
     x = make_grid(1, 2 * jnp.pi, p.num_points)
@@ -52,9 +44,8 @@ def run(config: Config, run: RunDir) -> dict:
         axis=0,
         keepdims=True,
     )
-    stepper = Diffusion(
-        1, 2 * jnp.pi, p.num_points, p.t_final / p.num_steps, diffusivity=p.diffusivity
-    )
+    dt = p.t_final / p.num_steps
+    stepper = Diffusion(1, 2 * jnp.pi, p.num_points, dt, diffusivity=p.diffusivity)
     forward = lambda u0: rollout_final(stepper, u0, p.num_steps)
     clean = forward(true_u0)
     observed = clean + p.noise * jnp.std(clean) * jax.random.normal(key_noise, clean.shape)
@@ -72,15 +63,13 @@ def run(config: Config, run: RunDir) -> dict:
         penalty = p.regularisation * h1_seminorm(model.field)
         return {"misfit": misfit / jnp.var(clean), "tikhonov": penalty / jnp.var(clean)}
 
-    total = lambda m: sum(loss_fn(m, {"observed": observed}, None).values())
-    model = InitialCondition(jnp.zeros_like(true_u0))
-    direction = InitialCondition(jax.random.normal(key_train, true_u0.shape))
-    check = gradient_check(total, InitialCondition(observed), direction, epsilon=1e-2)
-    result = fit(model, loss_fn, config.train, key=key_train, data={"observed": observed}, run=run)
+    init, at = TrainableField(jnp.zeros_like(true_u0)), TrainableField(observed)
+    data = {"observed": observed}
+    result, check = fit_checked(
+        loss_fn, init, data, config.train, key=key_train, run=run, check_at=at, epsilon=1e-2
+    )
     recovered = result.model.field
     error = float(rel_l2(recovered, true_u0))
-    naive = float(rel_l2(observed, true_u0))
-
     figure = plot_recovery_1d(
         x[0],
         true_u0[0],
@@ -91,16 +80,11 @@ def run(config: Config, run: RunDir) -> dict:
         terms=("misfit", "tikhonov"),
     )
     run.save_figure(figure, "recovery")
-    run.save_npz(
-        "prediction",
-        x=np.asarray(x[0]),
-        true_u0=np.asarray(true_u0[0]),
-        recovered_u0=np.asarray(recovered[0]),
-        observed=np.asarray(observed[0]),
-    )
+    fields = {"true_u0": true_u0, "recovered_u0": recovered, "observed": observed}
+    run.save_npz("prediction", x=x[0], **{name: f[0] for name, f in fields.items()})
     return {
         "rel_l2_initial_condition": error,
         "target_rel_l2": 0.05,
-        "rel_l2_of_final_state_as_guess": naive,
-        "gradient_check_relative_difference": check["relative_difference"],
+        "rel_l2_of_final_state_as_guess": float(rel_l2(observed, true_u0)),
+        "gradient_check_relative_difference": check,
     }
