@@ -18,6 +18,13 @@ from ._energies import forces as forces
 from ._energies import pair_energy as pair_energy
 from ._energies import stress as stress
 from ._neighbor_list import NeighborList as NeighborList
+from ._neighbors import ListBuilder as ListBuilder
+from ._neighbors import NeighborListOverflowError as NeighborListOverflowError
+from ._neighbors import needs_rebuild as needs_rebuild
+from ._neighbors import neighbor_list as neighbor_list
+from ._neighbors import reallocate as reallocate
+from ._neighbors import rebuild as rebuild
+from ._neighbors import update as update
 from ._observables import degrees_of_freedom as degrees_of_freedom
 from ._observables import kinetic_energy as kinetic_energy
 from ._observables import kinetic_stress as kinetic_stress
