@@ -3,7 +3,8 @@ solves, diffrax ODEs and symplectic integrators, all pure functions of their inp
 
 Grouped by method: `spectral/` (periodic pseudo-spectral ETDRK steppers), `grid/`
 (finite differences and elliptic solves), `ode/` (diffrax ODEs, method of lines,
-symplectic integrators); `rollout` drives any stepper. Import from `sciml_jax.sim`."""
+symplectic integrators), `md/` (molecular dynamics: NVE, Langevin NVT, FIRE and
+the chunked `simulate` driver); `rollout` drives any stepper. Import from `sciml_jax.sim`."""
 
 from ._rollout import rollout as rollout
 from ._rollout import rollout_average as rollout_average
@@ -13,6 +14,13 @@ from .grid._diffusion_reaction import DiffusionReactionStepper as DiffusionReact
 from .grid._diffusion_reaction import solve_diffusion_reaction as solve_diffusion_reaction
 from .grid._heat_finite_difference import HeatCrankNicolson as HeatCrankNicolson
 from .grid._heat_finite_difference import HeatExplicit as HeatExplicit
+from .md._driver import simulate as simulate
+from .md._fire import FireState as FireState
+from .md._fire import fire_descent as fire_descent
+from .md._langevin import nvt_langevin as nvt_langevin
+from .md._nve import nve as nve
+from .md._state import MDState as MDState
+from .md._state import maxwell_boltzmann as maxwell_boltzmann
 from .ode._method_of_lines import solve_method_of_lines as solve_method_of_lines
 from .ode._method_of_lines import spectral_rhs as spectral_rhs
 from .ode._neural_ode import NeuralODE as NeuralODE
