@@ -1,6 +1,10 @@
 from ._convergence import fit_convergence_order as fit_convergence_order
 from ._diagnostics import compiled_memory_bytes as compiled_memory_bytes
 from ._diagnostics import gradient_check as gradient_check
+from ._equation_of_state import birch_murnaghan as birch_murnaghan
+from ._equation_of_state import eos_bulk_modulus as eos_bulk_modulus
+from ._equation_of_state import eos_pressure as eos_pressure
+from ._equation_of_state import equilibrium_volume as equilibrium_volume
 from ._fronts import read_front as read_front
 from ._metrics import rel_l2 as rel_l2
 from ._rollout_metrics import blowup_step as blowup_step

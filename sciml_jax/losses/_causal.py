@@ -7,7 +7,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._types import PointFunction
-from ._pinn import pointwise
+from ._pinn import pointwise, residual_loss
 
 
 def causal_weights(slab_losses: Float[Array, " m"], epsilon: float) -> Float[Array, " m"]:
@@ -65,21 +65,33 @@ def causal_residual_loss(
     num_slabs: int,
     *,
     vectorize: bool = False,
+    one_pass: bool = False,
 ) -> Float[Array, ""]:
     r"""The causally weighted mean squared residual of `u` at `points`, slab by slab.
 
     The points are grouped by `time_slabs`, the residual `residual(u, p)` is evaluated
     per slab (`pointwise`, vmapped over slabs) and weighted by `causal_loss`, so later
-    times weigh in only once the earlier residual is small.
+    times weigh in only once the earlier residual is small. A (static) `epsilon` of 0
+    turns the weighting off: the plain `residual_loss`.
 
     **Arguments:**
 
     - `residual`, `u`, `points`, `vectorize`: as for `residual_loss` (points are `(x.., t)`).
     - `epsilon`, `num_slabs`: the causality strength and the number of time slabs.
+    - `one_pass`: evaluate all points in one call, in slab order, and cut the residuals
+      into slabs afterwards (the same values; one larger evaluation instead of a vmap).
 
     **Returns:** the scalar loss.
     """
-    residuals = jax.vmap(
-        lambda slab: pointwise(lambda p: residual(u, p), slab, vectorize=vectorize)
-    )(time_slabs(points, num_slabs))
+    if isinstance(epsilon, int | float) and epsilon == 0:
+        return residual_loss(residual, u, points, vectorize=vectorize)
+    slabs = time_slabs(points, num_slabs)
+    if one_pass:
+        ordered = slabs.reshape(-1, points.shape[1])
+        residuals = pointwise(lambda p: residual(u, p), ordered, vectorize=vectorize)
+        residuals = residuals.reshape(num_slabs, -1)
+    else:
+        residuals = jax.vmap(
+            lambda slab: pointwise(lambda p: residual(u, p), slab, vectorize=vectorize)
+        )(slabs)
     return causal_loss(residuals, epsilon)[0]

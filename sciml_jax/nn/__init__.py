@@ -1,9 +1,11 @@
 from ._deeponet import DeepONet as DeepONet
+from ._deflated import Deflated as Deflated
 from ._dilated_resnet import DilatedResNet as DilatedResNet
 from ._embeddings import AbstractEmbedding as AbstractEmbedding
 from ._embeddings import FourierFeatures as FourierFeatures
 from ._embeddings import PeriodicEmbedding as PeriodicEmbedding
 from ._emulator import ResidualEmulator as ResidualEmulator
+from ._energy_volume import EnergyVolumeMLP as EnergyVolumeMLP
 from ._fno import FNO as FNO
 from ._fno import FNOBlock as FNOBlock
 from ._fno import PointwiseLinear as PointwiseLinear
@@ -11,6 +13,7 @@ from ._fno import SpectralConv as SpectralConv
 from ._interop import PureFunctionModel as PureFunctionModel
 from ._interop import from_linen as from_linen
 from ._interop import from_nnx as from_nnx
+from ._interop import linen_mlp as linen_mlp
 from ._mlp import MLP as MLP
 from ._mlp import Ansatz as Ansatz
 from ._mlp import Dense as Dense

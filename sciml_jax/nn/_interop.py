@@ -49,3 +49,21 @@ def from_nnx(model: Any) -> PureFunctionModel:
         return nnx.merge(graphdef, s)(x)
 
     return PureFunctionModel(state, apply)
+
+
+def linen_mlp(in_size: int, out_size: int, width: int, depth: int, *, key) -> PureFunctionModel:
+    """A tanh MLP written in Flax linen, `depth` hidden `Dense(width)` layers and a
+    `Dense(out_size)` output, initialised with `key` on points `(in_size,)` and wrapped by
+    `from_linen` (the interop path, beside `equinox.nn.MLP`). Needs `flax`."""
+    import jax.numpy as jnp
+    from flax import linen
+
+    class FlaxMLP(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            for _ in range(depth):
+                x = jnp.tanh(linen.Dense(width)(x))
+            return linen.Dense(out_size)(x)
+
+    module = FlaxMLP()
+    return from_linen(module, module.init(key, jnp.zeros(in_size))["params"])

@@ -13,8 +13,10 @@ from ._pinn import NetworkConfig as NetworkConfig
 from ._pinn import POINTS as POINTS
 from ._pinn import PinnFit as PinnFit
 from ._pinn import ReferenceGrid as ReferenceGrid
+from ._pinn import allen_cahn_reference as allen_cahn_reference
 from ._pinn import burgers_reference as burgers_reference
 from ._pinn import check_causal_slabs as check_causal_slabs
+from ._pinn import collocation as collocation
 from ._pinn import fit_pinn as fit_pinn
 from ._pinn import grid_points as grid_points
 from ._pinn import mlp_from_config as mlp_from_config
@@ -22,6 +24,8 @@ from ._pinn import pinn_artifact as pinn_artifact
 from ._pinn import points_input_shape as points_input_shape
 from ._pinn import predict_columns as predict_columns
 from ._pinn import predict_points as predict_points
+from ._pinn import residual_only as residual_only
+from ._pinn import save_curves as save_curves
 from ._emulator import evaluate_emulator as evaluate_emulator
 from ._emulator import make_emulator as make_emulator
 from ._emulator import projection_floor_nrmse as projection_floor_nrmse
