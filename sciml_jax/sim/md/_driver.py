@@ -57,6 +57,7 @@ def simulate(
     max_redos: int = 8,
     progress: bool | None = None,
     record_fn=None,
+    on_chunk=None,
 ):
     """Run `n_steps` of `apply_fn` in `lax.scan` chunks; recover neighbour-list overflow.
 
@@ -71,6 +72,8 @@ def simulate(
       names the capacity needed. `capacity_multiplier`: margin on reallocation.
     - `progress`: a tqdm bar over chunks (default: when there are 20 chunks or more).
     - `record_fn`: optional `record_fn(state) -> dict of scalars`, added to the records.
+    - `on_chunk`: optional host callback `on_chunk(state, row)` after every accepted
+      chunk (writing trajectory frames, say); `row` is that chunk's record.
 
     **Returns:** `(state, records)`, `records` a dict of numpy arrays, one entry per
     chunk: `step`, `potential_energy`, `kinetic_energy`, `total_energy`, `temperature`
@@ -158,6 +161,8 @@ def simulate(
             for k, v in row.items():
                 records.setdefault(k, []).append(v)
             state = end
+            if on_chunk is not None:
+                on_chunk(state, row)
             if bar is not None:
                 bar.update(length)
                 bar.set_postfix(E=f"{row['total_energy']:.4g}", T=f"{row['temperature']:.3g}")
