@@ -21,3 +21,7 @@ from ._simulators import plot_ode_trajectory as plot_ode_trajectory
 from ._simulators import plot_solution_against_reference as plot_solution_against_reference
 from ._simulators import plot_spacetime_spectrum as plot_spacetime_spectrum
 from ._training import plot_history as plot_history
+from ._uq import plot_coverage_curve as plot_coverage_curve
+from ._uq import plot_function_bands as plot_function_bands
+from ._uq import plot_predictive_band as plot_predictive_band
+from ._uq import plot_reliability_diagram as plot_reliability_diagram
