@@ -26,9 +26,14 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class OptimizerConfig:
-    """An optax optimizer chosen by name, with optional gradient clipping."""
+    """An optax optimizer chosen by name, with optional gradient clipping.
 
-    name: Literal["adam", "adamw", "sgd", "lbfgs"] = "adam"
+    `sgld` and `psgld` are Langevin samplers (`train.sgld`, `train.psgld`): the learning
+    rate is the step size, `temperature` the Gibbs temperature, `noise_seed` the seed of
+    the noise kept in the optimizer state; `psgld` uses `b2` as its RMS decay.
+    """
+
+    name: Literal["adam", "adamw", "sgd", "lbfgs", "sgld", "psgld"] = "adam"
     learning_rate: float = spec(1e-3, gt=0.0)
     b1: float = spec(0.9, ge=0.0, lt=1.0)
     b2: float = spec(0.999, ge=0.0, lt=1.0)
@@ -38,6 +43,8 @@ class OptimizerConfig:
     momentum: float = spec(0.0, ge=0.0, lt=1.0, doc="sgd momentum")
     clip_norm: float | None = spec(None, gt=0.0, doc="clip gradients to this global norm")
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    temperature: float = spec(1.0, ge=0.0, doc="sgld/psgld: temperature T of exp(-U/T)")
+    noise_seed: int = spec(0, ge=0, doc="sgld/psgld: seed of the Langevin noise")
 
     def __post_init__(self):
         if self.weight_decay > 0 and self.name == "lbfgs":

@@ -8,6 +8,8 @@ from ._constraints import monotonicity_penalty as monotonicity_penalty
 from ._constraints import normalisation_penalty as normalisation_penalty
 from ._constraints import rayleigh_quotient as rayleigh_quotient
 from ._enthalpy_balance import cell_balance as cell_balance
+from ._gaussian import beta_nll_loss as beta_nll_loss
+from ._gaussian import gaussian_nll_loss as gaussian_nll_loss
 from ._pinn import data_loss as data_loss
 from ._pinn import dirichlet_loss as dirichlet_loss
 from ._pinn import initial_loss as initial_loss

@@ -25,6 +25,8 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from ._mlp import inverted_dropout
+
 __all__ = ["SpectralConv", "PointwiseLinear", "FNOBlock", "FNO"]
 
 
@@ -329,6 +331,9 @@ class FNO(eqx.Module):
     - `projection_width`: hidden channels of the projection MLP (128 in the paper).
     - `activation`: the nonlinearity (GELU).
     - `method`: spectral convolution evaluation, ``"dft"`` (fast for few modes) or ``"fft"``.
+    - `dropout`: drop probability on the hidden channels after every Fourier layer but
+      the last and in the projection (0: none, the default). It acts only when the call
+      gets a key, `fno(a, key=k)` (MC dropout, `sciml_jax.uq.mc_dropout_predict`).
     - `key`: PRNG key.
 
     **Returns:** `__call__(a)` maps ``(in_channels, *grid)`` to ``(out_channels, *grid)``.
@@ -349,6 +354,7 @@ class FNO(eqx.Module):
     append_grid: bool = eqx.field(static=True)
     padding_fraction: float = eqx.field(static=True)
     activation: Callable = eqx.field(static=True)
+    dropout: float = eqx.field(static=True, default=0.0)
 
     def __init__(
         self,
@@ -364,8 +370,12 @@ class FNO(eqx.Module):
         projection_width: int = 128,
         activation: Callable = jax.nn.gelu,
         method: str = "dft",
+        dropout: float = 0.0,
         key: PRNGKeyArray,
     ):
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"FNO dropout={dropout}; expected a probability in [0, 1).")
+        self.dropout = float(dropout)
         if num_layers < 1:
             raise ValueError(f"num_layers={num_layers}; expected at least 1 Fourier layer.")
         if not 0.0 <= padding_fraction < 1.0:
@@ -395,7 +405,9 @@ class FNO(eqx.Module):
         self.padding_fraction = float(padding_fraction)
         self.activation = activation
 
-    def __call__(self, a: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
+    def __call__(
+        self, a: Float[Array, " in *grid"], *, key: PRNGKeyArray | None = None
+    ) -> Float[Array, " out *grid"]:
         d = self.num_spatial_dims
         if a.ndim != d + 1:
             raise ValueError(
@@ -421,9 +433,15 @@ class FNO(eqx.Module):
         if self.padding_fraction > 0:
             pads = [math.ceil(self.padding_fraction * n) for n in grid]
             v = jnp.pad(v, [(0, p) for p in pads] + [(0, 0)])
-        for block in self.blocks:
+        drop = key is not None and self.dropout > 0
+        keys = jr.split(key, len(self.blocks)) if drop else [None] * len(self.blocks)
+        for index, (block, block_key) in enumerate(zip(self.blocks, keys, strict=True)):
             v = block.apply_channels_last(v)
+            if drop and index < len(self.blocks) - 1:
+                v = inverted_dropout(v, self.dropout, block_key)
         if self.padding_fraction > 0:
             v = v[tuple(slice(0, n) for n in grid)]
         v = self.activation(self.project_hidden.apply_channels_last(v))
+        if drop:
+            v = inverted_dropout(v, self.dropout, keys[-1])
         return jnp.moveaxis(self.project_out.apply_channels_last(v), -1, 0)

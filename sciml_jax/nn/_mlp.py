@@ -83,6 +83,13 @@ def _as_column(vector: Array, ndim: int) -> Array:
     return vector.reshape(vector.shape + (1,) * (ndim - 1))
 
 
+def inverted_dropout(h: Array, rate: float, key: PRNGKeyArray) -> Array:
+    """Zero each entry with probability `rate` and scale the rest by `1 / (1 - rate)`, so
+    the expectation over the mask is `h` (Srivastava et al. 2014)."""
+    keep = jax.random.bernoulli(key, 1.0 - rate, h.shape)
+    return jnp.where(keep, h / (1.0 - rate), jnp.zeros((), h.dtype))
+
+
 class MLP(eqx.Module):
     r"""A fully connected coordinate network $u_\theta(p)$, optionally embedded and factorised.
 
@@ -100,6 +107,9 @@ class MLP(eqx.Module):
     - `embedding`: an `AbstractEmbedding` applied to the input first, or `None`.
     - `factorise`: `None` or `(mu, sigma)` for random weight factorisation of every layer.
     - `modified`: use the gated modified-MLP architecture.
+    - `dropout`: drop probability after every hidden layer (0: none, the default). It
+      acts only when the call gets a key, `net(p, key=k)`: MC dropout at prediction
+      (`sciml_jax.uq.mc_dropout_predict`); without a key the network is deterministic.
     - `key`: a `jax.random` key.
 
     **Returns (when called on one point):** shape `()` if `out_size="scalar"`, else
@@ -123,6 +133,7 @@ class MLP(eqx.Module):
     embedding: AbstractEmbedding | None
     activation: Callable[[Array], Array] = eqx.field(static=True)
     scalar_output: bool = eqx.field(static=True)
+    dropout: float = eqx.field(static=True, default=0.0)
 
     def __init__(
         self,
@@ -135,10 +146,14 @@ class MLP(eqx.Module):
         embedding: AbstractEmbedding | None = None,
         factorise: tuple[float, float] | None = None,
         modified: bool = False,
+        dropout: float = 0.0,
         key: PRNGKeyArray,
     ):
         if depth < 1 or width < 1:
             raise ValueError(f"MLP needs depth >= 1 and width >= 1, got {depth}, {width}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"MLP dropout={dropout}; expected a probability in [0, 1).")
+        self.dropout = float(dropout)
         if out_size == "scalar":
             self.scalar_output, out_size = True, 1
         elif isinstance(out_size, int) and out_size >= 1:
@@ -168,7 +183,7 @@ class MLP(eqx.Module):
         self.embedding = embedding
         self.activation = activation_from_name(activation)
 
-    def __call__(self, p: Float[Array, " in_size"]) -> Array:
+    def __call__(self, p: Float[Array, " in_size"], *, key: PRNGKeyArray | None = None) -> Array:
         in_size = self.layers[0].weight.shape[1] if self.embedding is None else None
         in_size = self.embedding.in_size if in_size is None else in_size
         if jnp.ndim(p) < 1 or p.shape[0] != in_size or not jnp.issubdtype(p.dtype, jnp.floating):
@@ -181,10 +196,14 @@ class MLP(eqx.Module):
         if self.gates is not None:
             gate_u = self.activation(self.gates[0](h))
             gate_v = self.activation(self.gates[1](h))
-        for layer in self.layers[:-1]:
+        drop = key is not None and self.dropout > 0
+        keys = jax.random.split(key, len(self.layers)) if drop else [None] * len(self.layers)
+        for layer, layer_key in zip(self.layers[:-1], keys, strict=False):
             h = self.activation(layer(h))
             if self.gates is not None:
                 h = (1 - h) * gate_u + h * gate_v
+            if drop:
+                h = inverted_dropout(h, self.dropout, layer_key)
         out = self.layers[-1](h)
         return out[0] if self.scalar_output else out
 

@@ -9,6 +9,9 @@ from ._epochs import epoch_protocol as epoch_protocol
 from ._epochs import seconds_per_epoch as seconds_per_epoch
 from ._errors import DivergenceError as DivergenceError
 from ._errors import NonFiniteLossError as NonFiniteLossError
+from ._langevin import LangevinState as LangevinState
+from ._langevin import psgld as psgld
+from ._langevin import sgld as sgld
 from ._loop import FitResult as FitResult
 from ._loop import fit as fit
 from ._optimizers import make_lbfgs as make_lbfgs

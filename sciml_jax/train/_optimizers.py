@@ -3,6 +3,7 @@
 import optax
 
 from ..config import OptimizerConfig, ScheduleConfig
+from ._langevin import psgld, sgld
 
 
 def make_schedule(config: ScheduleConfig, learning_rate: float) -> optax.Schedule:
@@ -35,7 +36,8 @@ def make_optimizer(
 
     **Arguments:**
 
-    - `config`: name (`adam`, `adamw`, `sgd`, `lbfgs`), learning rate and schedule, betas,
+    - `config`: name (`adam`, `adamw`, `sgd`, `lbfgs`, and the Langevin samplers `sgld`,
+      `psgld` with `temperature` and `noise_seed`), learning rate and schedule, betas,
       weight decay, momentum, `clip_norm`. With `adamw` the weight decay is decoupled
       (``w -= lr * wd * w``); with `adam` and `sgd` it is an L2 penalty added to the
       gradient before the update, as PyTorch's ``Adam(weight_decay=...)``, which the
@@ -64,9 +66,15 @@ def make_optimizer(
         optimizer = optax.sgd(schedule, momentum=config.momentum or None)
     elif config.name == "lbfgs":
         optimizer = make_lbfgs(lbfgs_memory)
+    elif config.name == "sgld":
+        optimizer = sgld(schedule, config.temperature, seed=config.noise_seed)
+    elif config.name == "psgld":
+        optimizer = psgld(schedule, config.temperature, decay=config.b2, seed=config.noise_seed)
     else:
-        raise ValueError(f"unknown optimizer {config.name!r}; expected adam, adamw, sgd or lbfgs")
-    if config.weight_decay > 0 and config.name in ("adam", "sgd"):
+        raise ValueError(
+            f"unknown optimizer {config.name!r}; expected adam, adamw, sgd, lbfgs, sgld or psgld"
+        )
+    if config.weight_decay > 0 and config.name in ("adam", "sgd", "sgld", "psgld"):
         optimizer = optax.chain(optax.add_decayed_weights(config.weight_decay), optimizer)
     if config.clip_norm is not None:
         optimizer = optax.chain(optax.clip_by_global_norm(config.clip_norm), optimizer)
