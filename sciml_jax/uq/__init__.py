@@ -1,13 +1,45 @@
-"""Uncertainty quantification: ensembles, heteroscedastic heads, MC dropout and Langevin
-sampling."""
+"""Uncertainty quantification: conformal prediction, calibration and scoring rules,
+Gaussian processes and multi-fidelity surrogates."""
 
 from ..train import psgld as psgld
 from ..train import sgld as sgld
+from ._calibration import calibration_error as calibration_error
+from ._calibration import gaussian_coverage_curve as gaussian_coverage_curve
+from ._calibration import interval_coverage as interval_coverage
+from ._calibration import interval_coverage_curve as interval_coverage_curve
+from ._calibration import nominal_levels as nominal_levels
+from ._calibration import quantile_calibration_curve as quantile_calibration_curve
+from ._calibration import reliability_curve as reliability_curve
+from ._conformal import ConformalFunctionRegressor as ConformalFunctionRegressor
+from ._conformal import ConformalizedQuantileRegressor as ConformalizedQuantileRegressor
+from ._conformal import SplitConformalRegressor as SplitConformalRegressor
+from ._conformal import absolute_score as absolute_score
+from ._conformal import conformal_quantile as conformal_quantile
+from ._conformal import conformal_rank as conformal_rank
+from ._conformal import cqr_interval as cqr_interval
+from ._conformal import cqr_score as cqr_score
+from ._conformal import normalized_interval as normalized_interval
+from ._conformal import normalized_score as normalized_score
+from ._conformal import pointwise_band as pointwise_band
+from ._conformal import residual_scale as residual_scale
+from ._conformal import simultaneous_band as simultaneous_band
+from ._conformal import smallest_calibration_size as smallest_calibration_size
+from ._conformal import split_interval as split_interval
+from ._conformal import sup_score as sup_score
 from ._ensemble import Ensemble as Ensemble
 from ._ensemble import MixturePrediction as MixturePrediction
 from ._ensemble import ensemble_loss as ensemble_loss
 from ._ensemble import ensemble_predict as ensemble_predict
 from ._ensemble import mixture_moments as mixture_moments
+from ._gp import KERNELS as KERNELS
+from ._gp import ExactGP as ExactGP
+from ._gp import fit_gp as fit_gp
+from ._gp import matern32_kernel as matern32_kernel
+from ._gp import matern52_kernel as matern52_kernel
+from ._gp import minimize_restarts as minimize_restarts
+from ._gp import neg_log_marginal_likelihood as neg_log_marginal_likelihood
+from ._gp import rbf_kernel as rbf_kernel
+from ._gp import stationary as stationary
 from ._heteroscedastic import GaussianHead as GaussianHead
 from ._heteroscedastic import mc_dropout_predict as mc_dropout_predict
 from ._langevin import LangevinState as LangevinState
@@ -19,3 +51,14 @@ from ._langevin import kramers_rate as kramers_rate
 from ._langevin import mean_first_passage_time as mean_first_passage_time
 from ._langevin import overdamped_langevin as overdamped_langevin
 from ._langevin import sample_posterior as sample_posterior
+from ._multifidelity import AR1GP as AR1GP
+from ._multifidelity import NARGP as NARGP
+from ._multifidelity import fit_ar1 as fit_ar1
+from ._multifidelity import fit_nargp as fit_nargp
+from ._multifidelity import nargp_kernel as nargp_kernel
+from ._scores import brier_score as brier_score
+from ._scores import crps_gaussian as crps_gaussian
+from ._scores import crps_samples as crps_samples
+from ._scores import exceedance_probability as exceedance_probability
+from ._scores import gaussian_nll as gaussian_nll
+from ._scores import interval_score as interval_score
