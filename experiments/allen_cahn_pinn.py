@@ -1,20 +1,16 @@
-"""Allen–Cahn by a PINN (exact periodicity and initial condition, causal weighting) vs ETDRK4."""
+"""Allen–Cahn by a PINN vs an ETDRK4 reference (Wang, Sankaran, Perdikaris, CMAME 421, 2024)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-import jax
 import jax.numpy as jnp
 import jax.random as jr
-import numpy as np
 
 from sciml_jax import workflow
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import causal_loss, pointwise, residual_loss, time_slabs
 from sciml_jax.nn import MLP, Ansatz, PeriodicEmbedding, PirateNet
 from sciml_jax.pde import AllenCahn
-from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import RunDir
 
 DESCRIPTION = "Allen-Cahn u_t = 1e-4 u_xx + 5(u - u^3), periodic, u0 = x^2 cos(pi x), vs ETDRK4"
@@ -49,9 +45,7 @@ class ProblemConfig:
     reference_dt: float = spec(1e-4, gt=0.0)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
 def _initial_ansatz(p, n):
@@ -61,69 +55,29 @@ def _initial_ansatz(p, n):
 
 def make_model(problem: ProblemConfig, key) -> Ansatz:
     embedding = PeriodicEmbedding(2, axes=(0,), periods=(2.0,), num_harmonics=problem.harmonics)
-    factorise = (1.0, 0.1) if problem.factorise else None
+    common = {"embedding": embedding, "factorise": (1.0, 0.1) if problem.factorise else None}
     if problem.architecture == "pirate":
         # Random Fourier features laid on the periodic features keep exact periodicity.
-        net = PirateNet(
-            2,
-            "scalar",
-            problem.width,
-            problem.pirate_blocks,
-            embedding=embedding,
-            fourier_sigma=problem.pirate_sigma,
-            factorise=factorise,
-            key=key,
-        )
+        sigma, blocks = problem.pirate_sigma, problem.pirate_blocks
+        net = PirateNet(2, "scalar", problem.width, blocks, fourier_sigma=sigma, **common, key=key)
     else:
-        net = MLP(
-            2,
-            "scalar",
-            problem.width,
-            problem.depth,
-            embedding=embedding,
-            factorise=factorise,
-            modified=problem.modified,
-            key=key,
-        )
+        modified = problem.modified
+        net = MLP(2, "scalar", problem.width, problem.depth, modified=modified, **common, key=key)
     return Ansatz(net, _initial_ansatz)
 
 
-def model_template(config: Config) -> Ansatz:
-    return make_model(config.problem, jr.key(config.seed))
-
-
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_points
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_model(config.problem, jr.key(config.seed))
+)
 
 
-def reference_solution(problem: ProblemConfig):
+def reference_solution(problem: ProblemConfig) -> workflow.ReferenceGrid:
     """ETDRK4 on [-1, 1) with `reference_points` modes; 201 snapshots in t in [0, 1]."""
-    from sciml_jax.ops import make_grid
-    from sciml_jax.sim import AllenCahnStepper as AllenCahnStepper
-    from sciml_jax.sim import rollout
-
-    with jax.enable_x64(True):
-        n = problem.reference_points
-        num_steps = round(1.0 / problem.reference_dt)
-        save_every = num_steps // 200
-        if save_every * 200 != num_steps:
-            raise ValueError(
-                f"problem.reference_dt={problem.reference_dt} must divide 1/200; e.g. 1e-4."
-            )
-        stepper = AllenCahnStepper(
-            1,
-            2.0,
-            n,
-            problem.reference_dt,
-            diffusivity=problem.diffusivity,
-            reaction_coefficient=problem.reaction,
-            order=4,
-        )
-        x = make_grid(1, 2.0, n, origin=-1.0)
-        u = rollout(stepper, x**2 * jnp.cos(jnp.pi * x), num_steps, save_every=save_every)
-        x_np = np.asarray(x).reshape(-1)
-        return x_np, np.linspace(0.0, 1.0, 201), np.asarray(u).reshape(201, n)
+    n, dt = problem.reference_points, problem.reference_dt
+    if round(1.0 / dt) % 200:
+        raise ValueError(f"problem.reference_dt={dt} must divide 1/200; e.g. 1e-4.")
+    return workflow.allen_cahn_reference(n, dt, problem.diffusivity, problem.reaction)
 
 
 def run(config: Config, run: RunDir | None) -> dict:
@@ -131,38 +85,16 @@ def run(config: Config, run: RunDir | None) -> dict:
     pde = AllenCahn(diffusivity=problem.diffusivity, reaction=problem.reaction)
     model_key, train_key = jr.split(jr.key(config.seed))
     workflow.check_causal_slabs(problem)
-    sampler = CollocationSampler(
-        TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0),
-        problem.n_residual,
-        method=problem.sampler,
-        resample_until=config.train.steps,
+    sampler = workflow.collocation(
+        TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0), problem.n_residual, config, problem.sampler
     )
-    x, t, reference = reference_solution(problem)
 
-    def loss_fn(model, batch, key):
-        points = batch["interior"]
-        if problem.causal_epsilon > 0:
-            # One evaluation over all points in slab order, then cut into the slabs.
-            ordered = time_slabs(points, problem.causal_slabs).reshape(-1, 2)
-            residuals = pointwise(
-                lambda p: pde.residual(model, p), ordered, vectorize=problem.vectorize
-            ).reshape(problem.causal_slabs, -1)
-            return {"residual": causal_loss(residuals, problem.causal_epsilon)[0]}
-        return {"residual": residual_loss(pde.residual, model, points, vectorize=problem.vectorize)}
-
+    causal = (problem.causal_epsilon, problem.causal_slabs)
+    loss_fn = workflow.residual_only(
+        pde.residual, *causal, vectorize=problem.vectorize, one_pass=True
+    )
+    model, reference = make_model(problem, model_key), reference_solution(problem)
     pinn = workflow.fit_pinn(
-        config,
-        run,
-        make_model(problem, model_key),
-        loss_fn,
-        workflow.ReferenceGrid(("x", "t"), (x, t), reference),
-        key=train_key,
-        sampler=sampler,
-        float64=True,
-        figure={"terms": ("loss", "rel_l2")},
+        config, run, model, loss_fn, reference, key=train_key, sampler=sampler, float64=True
     )
-    return {
-        "rel_l2": pinn.rel_l2,
-        "wall_time_s": pinn.seconds,
-        "steps": int(pinn.result.state.step),
-    }
+    return pinn.summary()

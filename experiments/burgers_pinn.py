@@ -1,21 +1,19 @@
-"""Burgers' equation by a physics-informed network, checked against the Cole–Hopf solution."""
+"""Burgers' equation by a PINN vs the exact Cole–Hopf solution (Raissi et al., JCP 378, 2019)."""
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-import equinox as eqx
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
 from sciml_jax import workflow
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import causal_residual_loss, dirichlet_loss, residual_loss
-from sciml_jax.nn import MLP, Ansatz, FourierFeatures, OddInAxis
-from sciml_jax.pde import Burgers, burgers_cole_hopf
+from sciml_jax.losses import dirichlet_loss
+from sciml_jax.nn import Ansatz, OddInAxis
+from sciml_jax.pde import Burgers
 from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir
 
@@ -23,14 +21,9 @@ DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf 
 
 
 @dataclass(frozen=True)
-class NetworkConfig:
-    width: int = spec(20, ge=1)
-    depth: int = spec(3, ge=1)
-    activation: Literal["tanh", "sin", "gelu", "swish"] = "tanh"
+class NetworkConfig(workflow.NetworkConfig):
     modified: bool = spec(False, doc="gated modified-MLP architecture")
     factorise: bool = spec(False, doc="random weight factorisation (mu=1, sigma=0.1)")
-    fourier_features: int = spec(0, ge=0, doc="random Fourier features (0 = none)")
-    fourier_sigma: float = spec(1.0, gt=0.0)
     ansatz: Literal["none", "odd", "boundary", "full", "full_odd"] = spec(
         "none",
         doc="hard constraints: odd = u(-x)=-u(x) exactly; boundary = (1-x^2) N; "
@@ -59,31 +52,13 @@ class ProblemConfig:
     )
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    network: NetworkConfig = field(default_factory=NetworkConfig)
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(network=NetworkConfig, problem=ProblemConfig)
 
 
-def make_network(config: NetworkConfig, key) -> eqx.Module:
+def make_network(config: NetworkConfig, key):
     """The coordinate network of the config, wrapped in its hard-constraint ansatz."""
-    embed_key, net_key = jr.split(key)
-    embedding = (
-        FourierFeatures(2, config.fourier_features, config.fourier_sigma, key=embed_key)
-        if config.fourier_features
-        else None
-    )
-    net = MLP(
-        2,
-        "scalar",
-        config.width,
-        config.depth,
-        config.activation,
-        embedding=embedding,
-        factorise=(1.0, 0.1) if config.factorise else None,
-        modified=config.modified,
-        key=net_key,
-    )
+    gates = {"factorise": (1.0, 0.1) if config.factorise else None, "modified": config.modified}
+    net = workflow.mlp_from_config(config, 2, key=key, **gates)
     if config.ansatz in ("odd", "full_odd"):
         net = OddInAxis(net)
     if config.ansatz in ("none", "odd"):
@@ -99,56 +74,22 @@ def _full_ansatz(p, n):
     return -jnp.sin(jnp.pi * p[0]) + p[1] * (1 - p[0] ** 2) * n
 
 
-def model_template(config: Config) -> eqx.Module:
-    return make_network(config.network, jr.key(config.seed))
-
-
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_points
-
-
-def reference_grid():
-    """The classic grid: 256 x in [-1, 1] (ends included) by 100 t in [0, 0.99]."""
-    x = np.linspace(-1.0, 1.0, 256)
-    t = np.linspace(0.0, 0.99, 100)
-    return x, t
-
-
-def reference_solution(viscosity: float) -> np.ndarray:
-    """Cole–Hopf on the reference grid in float64, shape (len(t), len(x))."""
-    x, t = reference_grid()
-    with jax.enable_x64(True):
-        u = burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], viscosity)
-        return np.asarray(u)
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_network(config.network, jr.key(config.seed))
+)
 
 
 def make_loss(config: ProblemConfig):
     pde = Burgers(viscosity=config.viscosity)
+    causal = (config.causal_epsilon, config.causal_slabs)
+    residual = workflow.residual_only(pde.residual, *causal, vectorize=config.vectorize)
 
     def loss_fn(model, batch, key):
-        if config.causal_epsilon > 0:
-            residual = causal_residual_loss(
-                pde.residual,
-                model,
-                batch["interior"],
-                config.causal_epsilon,
-                config.causal_slabs,
-                vectorize=config.vectorize,
-            )
-        else:
-            residual = residual_loss(
-                pde.residual, model, batch["interior"], vectorize=config.vectorize
-            )
-        terms = {"residual": residual}
-        if "initial" in batch:
-            terms["initial"] = dirichlet_loss(
-                model, batch["initial"], pde.initial, vectorize=config.vectorize
-            )
-        if "boundary" in batch:
-            terms["boundary"] = dirichlet_loss(
-                model, batch["boundary"], pde.boundary, vectorize=config.vectorize
-            )
+        terms = residual(model, batch, key)
+        for name, value in (("initial", pde.initial), ("boundary", pde.boundary)):
+            if name in batch:
+                terms[name] = dirichlet_loss(model, batch[name], value, vectorize=config.vectorize)
         return terms
 
     return loss_fn
@@ -167,55 +108,40 @@ def make_sampler(config: ProblemConfig, adam_steps: int) -> CollocationSampler:
     )
 
 
-def make_weighting(config: ProblemConfig, ansatz: str):
+def make_weighting(config: ProblemConfig):
+    """Fixed weights of the initial and boundary terms left (`_problem_for_ansatz`), or
+    gradient-norm balancing."""
     if config.weighting == "grad_norm":
         return GradNormWeighting(every=config.weighting_every)
-    weights = {}
-    if config.n_initial and ansatz not in ("full", "full_odd"):
-        weights["initial"] = config.initial_weight
-    if config.n_boundary and ansatz not in ("full", "full_odd", "boundary"):
-        weights["boundary"] = config.boundary_weight
-    return FixedWeighting(weights)
+    weights = {"initial": (config.n_initial, config.initial_weight)}
+    weights["boundary"] = (config.n_boundary, config.boundary_weight)
+    return FixedWeighting({name: weight for name, (n, weight) in weights.items() if n})
 
 
 def _problem_for_ansatz(config: Config) -> ProblemConfig:
     # Terms that a hard constraint satisfies exactly are dropped from the loss.
-    problem = config.problem
-    if config.network.ansatz in ("full", "full_odd"):
-        problem = dataclasses.replace(problem, n_initial=0, n_boundary=0)
-    elif config.network.ansatz == "boundary":
-        problem = dataclasses.replace(problem, n_boundary=0)
-    return problem
+    both = ("n_initial", "n_boundary")
+    dropped = {"full": both, "full_odd": both, "boundary": ("n_boundary",)}
+    zeros = dict.fromkeys(dropped.get(config.network.ansatz, ()), 0)
+    return dataclasses.replace(config.problem, **zeros)
 
 
 def run(config: Config, run: RunDir | None) -> dict:
     model_key, sampler_key = jr.split(jr.key(config.seed))
     problem = _problem_for_ansatz(config)
-    reference = workflow.ReferenceGrid(
-        ("x", "t"), reference_grid(), reference_solution(problem.viscosity)
-    )
+    terms = ("loss", "residual", "initial", "boundary", "rel_l2")
     pinn = workflow.fit_pinn(
         config,
         run,
         make_network(config.network, model_key),
         make_loss(problem),
-        reference,
+        workflow.burgers_reference(problem.viscosity),
         key=sampler_key,
         sampler=make_sampler(problem, config.train.steps),
-        weighting=make_weighting(problem, config.network.ansatz),
+        weighting=make_weighting(problem),
         float64=True,
-        figure={
-            "terms": ("loss", "residual", "initial", "boundary", "rel_l2"),
-            "cmap": "RdBu_r",
-            "error_title": "|PINN - Cole-Hopf|",
-        },
+        figure={"terms": terms, "cmap": "RdBu_r", "error_title": "|PINN - Cole-Hopf|"},
     )
-    history = pinn.result.history
-    adam_rates = [r["steps_per_s"] for r in history if r["step"] <= config.train.steps]
-    return {
-        "rel_l2": pinn.rel_l2,
-        "final_loss": history[-1]["loss"] if history else None,
-        "steps": int(pinn.result.state.step),
-        "wall_time_s": pinn.seconds,
-        "adam_steps_per_s": float(np.median(adam_rates[1:] or adam_rates)) if adam_rates else None,
-    }
+    rates = [r["steps_per_s"] for r in pinn.result.history if r["step"] <= config.train.steps]
+    adam_rate = float(np.median(rates[1:] or rates)) if rates else None
+    return pinn.summary(final_loss=True) | {"adam_steps_per_s": adam_rate}

@@ -1,17 +1,18 @@
-r"""Laplacian eigenpairs $u'' = \lambda u$ on [0, 1], $u(0) = u(1) = 0$, by Rayleigh quotients."""
+r"""Laplacian eigenpairs $u'' = \lambda u$ on [0, 1], $u(0) = u(1) = 0$, by Rayleigh quotients of
+deflated networks (`nn.Deflated`), vs $\lambda_k = -(k\pi)^2$, $u_k = \sqrt{2}\sin(k\pi x)$."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow
+from sciml_jax.config import spec
 from sciml_jax.losses import rayleigh_quotient
-from sciml_jax.nn import MLP
+from sciml_jax.nn import MLP, Ansatz, Deflated
 from sciml_jax.train import RunDir, fit
 from sciml_jax.viz import plot_curves_and_errors, plot_histories
 
@@ -27,43 +28,11 @@ class ProblemConfig:
     depth: int = spec(2, ge=1)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
-class Eigenfunction(eqx.Module):
-    r"""$u = x(1 - x) N(x)$ minus its projections on the eigenfunctions found before.
-
-    Removing the components along $u_1..u_{k-1}$ (in the quadrature inner product)
-    makes the minimum of the Rayleigh quotient the $k$-th eigenvalue exactly, with no
-    penalty to tune. The previous functions are frozen (`stop_gradient`).
-    """
-
-    net: MLP
-    previous: tuple[eqx.Module, ...]
-    coefficients: jax.Array  # <u_raw, u_j> / <u_j, u_j>, recomputed by `project`
-
-    def raw(self, p):
-        return p[0] * (1 - p[0]) * self.net(p)
-
-    def __call__(self, p):
-        value = self.raw(p)
-        for c, u_j in zip(self.coefficients, self.previous, strict=True):
-            value = value - c * jax.lax.stop_gradient(u_j(p))
-        return value
-
-
-def project(model: Eigenfunction, nodes, weights) -> Eigenfunction:
-    """Recompute the projection coefficients for the current network (differentiably)."""
-    if not model.previous:
-        return model
-    raw = jax.vmap(model.raw)(nodes)
-    coefficients = []
-    for u_j in model.previous:
-        values = jax.lax.stop_gradient(jax.vmap(u_j)(nodes))
-        coefficients.append(jnp.sum(weights * raw * values) / jnp.sum(weights * values**2))
-    return eqx.tree_at(lambda m: m.coefficients, model, jnp.stack(coefficients))
+def _dirichlet(p, n):
+    return p[0] * (1 - p[0]) * n
 
 
 def run(config: Config, run: RunDir | None) -> dict:
@@ -71,37 +40,28 @@ def run(config: Config, run: RunDir | None) -> dict:
     gauss_x, gauss_w = np.polynomial.legendre.leggauss(problem.quadrature_nodes)
     nodes = jnp.asarray(0.5 * (gauss_x + 1))[:, None]
     weights = jnp.asarray(0.5 * gauss_w)
+    data = {"nodes": nodes, "weights": weights}
     x_plot = np.linspace(0.0, 1.0, 201)
 
     def loss_fn(model, batch, key):
-        model = project(model, batch["nodes"], batch["weights"])
+        model = model.project(batch["nodes"], batch["weights"])
         norm = jnp.sum(batch["weights"] * jax.vmap(model)(batch["nodes"]) ** 2)
         return {
             "rayleigh": rayleigh_quotient(model, batch["nodes"], batch["weights"]),
             "norm": problem.norm_weight * (norm - 1.0) ** 2,
         }
 
-    found: list[Eigenfunction] = []
+    found: list[Deflated] = []
     summary: dict = {}
     curves = []
     start = time.perf_counter()
     keys = jr.split(jr.key(config.seed), problem.num_eigenpairs)
     for k in range(1, problem.num_eigenpairs + 1):
         net_key, train_key = jr.split(keys[k - 1])
-        model = Eigenfunction(
-            MLP(1, "scalar", problem.width, problem.depth, key=net_key),
-            tuple(found),
-            jnp.zeros((len(found),)),
-        )
-        result = fit(
-            model,
-            loss_fn,
-            config.train,
-            key=train_key,
-            data={"nodes": nodes, "weights": weights},
-            run=None,
-        )
-        trained = project(result.model, nodes, weights)
+        trial = Ansatz(MLP(1, "scalar", problem.width, problem.depth, key=net_key), _dirichlet)
+        model = Deflated(trial, tuple(found), jnp.zeros((len(found),)))
+        result = fit(model, loss_fn, config.train, key=train_key, data=data, run=None)
+        trained = result.model.project(nodes, weights)
         found.append(trained)
         eigenvalue = -float(rayleigh_quotient(trained, nodes, weights))
         exact_value = -((k * np.pi) ** 2)
@@ -113,21 +73,16 @@ def run(config: Config, run: RunDir | None) -> dict:
         summary[f"u_{k}_rel_l2"] = float(np.linalg.norm(u - exact_u) / np.linalg.norm(exact_u))
         curves.append((u, exact_u, result.history))
     summary["wall_time_s"] = time.perf_counter() - start
-    summary["rel_l2"] = max(summary[f"u_{k}_rel_l2"] for k in range(1, problem.num_eigenpairs + 1))
-    summary["max_lambda_rel_error"] = max(
-        summary[f"lambda_{k}_rel_error"] for k in range(1, problem.num_eigenpairs + 1)
-    )
+    orders = range(1, problem.num_eigenpairs + 1)
+    summary["rel_l2"] = max(summary[f"u_{k}_rel_l2"] for k in orders)
+    summary["max_lambda_rel_error"] = max(summary[f"lambda_{k}_rel_error"] for k in orders)
     if run is not None:
-        run.save_npz(
-            "prediction",
-            x=x_plot,
-            u=np.stack([c[0] for c in curves]),
-            reference=np.stack([c[1] for c in curves]),
-            eigenvalues=np.array([summary[f"lambda_{k}"] for k in range(1, len(curves) + 1)]),
-        )
-        predictions, references = [c[0] for c in curves], [c[1] for c in curves]
+        predictions, references, histories = (list(c) for c in zip(*curves, strict=True))
+        eigenvalues = np.array([summary[f"lambda_{k}"] for k in orders])
+        arrays = {"u": np.stack(predictions), "reference": np.stack(references)}
+        run.save_npz("prediction", x=x_plot, **arrays, eigenvalues=eigenvalues)
         run.save_figure(plot_curves_and_errors(x_plot, predictions, references), "prediction")
-        histories = {f"k={k}": c[2] for k, c in enumerate(curves, start=1)}
+        histories = {f"k={k}": history for k, history in zip(orders, histories, strict=True)}
         figure = plot_histories(histories, "rayleigh", ylabel="Rayleigh quotient")
         run.save_figure(figure, "loss_curves")
     return summary

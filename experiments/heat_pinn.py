@@ -1,18 +1,15 @@
 """The heat equation by a PINN with exact initial and boundary conditions, vs its modal solution."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import jax
 import jax.random as jr
 import numpy as np
 
 from sciml_jax import workflow
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import residual_loss
 from sciml_jax.nn import MLP, Ansatz
 from sciml_jax.pde import Heat
-from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import RunDir
 
 DESCRIPTION = "Heat u_t = k u_xx on [0,1] x [0,1], two sine modes, hard IC/BC ansatz, vs exact"
@@ -28,9 +25,7 @@ class ProblemConfig:
     depth: int = spec(3, ge=1)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
 def make_pde(problem: ProblemConfig) -> Heat:
@@ -39,11 +34,8 @@ def make_pde(problem: ProblemConfig) -> Heat:
             f"problem.modes {problem.modes} and problem.amplitudes {problem.amplitudes} need "
             "the same length (one amplitude per mode)."
         )
-    return Heat(
-        diffusivity=problem.diffusivity,
-        modes=tuple((k,) for k in problem.modes),
-        amplitudes=tuple(problem.amplitudes),
-    )
+    modes = tuple((k,) for k in problem.modes)
+    return Heat(diffusivity=problem.diffusivity, modes=modes, amplitudes=tuple(problem.amplitudes))
 
 
 def make_model(problem: ProblemConfig, key) -> Ansatz:
@@ -56,44 +48,22 @@ def make_model(problem: ProblemConfig, key) -> Ansatz:
     return Ansatz(MLP(2, "scalar", problem.width, problem.depth, key=key), transform)
 
 
-def model_template(config: Config) -> Ansatz:
-    return make_model(config.problem, jr.key(config.seed))
-
-
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_points
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_model(config.problem, jr.key(config.seed))
+)
 
 
 def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     pde = make_pde(problem)
     model_key, train_key = jr.split(jr.key(config.seed))
-    sampler = CollocationSampler(
-        TimeDomain(Interval(0.0, 1.0), 0.0, 1.0),
-        problem.n_residual,
-        method="sobol",
-        resample_until=config.train.steps,
+    sampler = workflow.collocation(
+        TimeDomain(Interval(0.0, 1.0), 0.0, 1.0), problem.n_residual, config, "sobol"
     )
-    x = np.linspace(0.0, 1.0, 101)
-    t = np.linspace(0.0, 1.0, 101)
-    exact = np.asarray(jax.vmap(pde.exact)(workflow.grid_points(x, t))).reshape(len(t), len(x))
-
-    def loss_fn(model, batch, key):
-        return {"residual": residual_loss(pde.residual, model, batch["interior"])}
-
-    pinn = workflow.fit_pinn(
-        config,
-        run,
-        make_model(problem, model_key),
-        loss_fn,
-        workflow.ReferenceGrid(("x", "t"), (x, t), exact),
-        key=train_key,
-        sampler=sampler,
-        figure={"terms": ("loss", "rel_l2")},
-    )
-    return {
-        "rel_l2": pinn.rel_l2,
-        "wall_time_s": pinn.seconds,
-        "steps": int(pinn.result.state.step),
-    }
+    axes = (np.linspace(0.0, 1.0, 101), np.linspace(0.0, 1.0, 101))
+    loss_fn = workflow.residual_only(pde.residual)
+    model = make_model(problem, model_key)
+    reference = workflow.ReferenceGrid.of(("x", "t"), axes, pde.exact)
+    pinn = workflow.fit_pinn(config, run, model, loss_fn, reference, key=train_key, sampler=sampler)
+    return pinn.summary()

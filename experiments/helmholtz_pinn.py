@@ -1,19 +1,17 @@
-"""2D Helmholtz (and Poisson, wavenumber 0) by a PINN with a hard Dirichlet ansatz."""
+"""2D Helmholtz (and Poisson, wavenumber 0) by a PINN vs a manufactured solution (the sin-sin
+case of Wang, Teng, Perdikaris, SIAM J. Sci. Comput. 43, 2021)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-import jax
 import jax.random as jr
 import numpy as np
 
 from sciml_jax import workflow
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.geometry import Rectangle
-from sciml_jax.losses import residual_loss
-from sciml_jax.nn import MLP, Ansatz, FourierFeatures
+from sciml_jax.nn import Ansatz
 from sciml_jax.pde import Helmholtz
-from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import RunDir
 
 DESCRIPTION = (
@@ -35,9 +33,7 @@ class ProblemConfig:
     fourier_sigma: float = spec(1.0, gt=0.0)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
 def _dirichlet_ansatz(p, n):
@@ -46,61 +42,29 @@ def _dirichlet_ansatz(p, n):
 
 
 def make_model(problem: ProblemConfig, embed_key, net_key) -> Ansatz:
-    embedding = (
-        FourierFeatures(2, problem.fourier_features, problem.fourier_sigma, key=embed_key)
-        if problem.fourier_features
-        else None
-    )
-    net = MLP(
-        2,
-        "scalar",
-        problem.width,
-        problem.depth,
-        problem.activation,
-        embedding=embedding,
-        key=net_key,
-    )
+    net = workflow.mlp_from_config(problem, 2, key=net_key, embed_key=embed_key)
     return Ansatz(net, _dirichlet_ansatz)
 
 
-def model_template(config: Config) -> Ansatz:
-    return make_model(config.problem, *jr.split(jr.key(config.seed)))
-
-
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_points
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_model(config.problem, *jr.split(jr.key(config.seed)))
+)
 
 
 def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     pde = Helmholtz(wavenumber=problem.wavenumber, a1=problem.a1, a2=problem.a2)
     embed_key, net_key, train_key = jr.split(jr.key(config.seed), 3)
-    sampler = CollocationSampler(
-        Rectangle((-1.0, -1.0), (1.0, 1.0)),
-        problem.n_residual,
-        method=problem.sampler,
-        resample_until=config.train.steps,
+    sampler = workflow.collocation(
+        Rectangle((-1.0, -1.0), (1.0, 1.0)), problem.n_residual, config, problem.sampler
     )
-    x = np.linspace(-1.0, 1.0, 101)
-    y = np.linspace(-1.0, 1.0, 101)
-    exact = np.asarray(jax.vmap(pde.exact)(workflow.grid_points(x, y))).reshape(len(y), len(x))
-
-    def loss_fn(model, batch, key):
-        return {"residual": residual_loss(pde.residual, model, batch["interior"])}
-
+    axes = (np.linspace(-1.0, 1.0, 101), np.linspace(-1.0, 1.0, 101))
+    loss_fn = workflow.residual_only(pde.residual)
+    model = make_model(problem, embed_key, net_key)
+    reference = workflow.ReferenceGrid.of(("x", "y"), axes, pde.exact)
+    figure = {"figsize": (4.5, 3.8)}
     pinn = workflow.fit_pinn(
-        config,
-        run,
-        make_model(problem, embed_key, net_key),
-        loss_fn,
-        workflow.ReferenceGrid(("x", "y"), (x, y), exact),
-        key=train_key,
-        sampler=sampler,
-        figure={"terms": ("loss", "rel_l2"), "figsize": (4.5, 3.8)},
+        config, run, model, loss_fn, reference, key=train_key, sampler=sampler, figure=figure
     )
-    return {
-        "rel_l2": pinn.rel_l2,
-        "wall_time_s": pinn.seconds,
-        "steps": int(pinn.result.state.step),
-    }
+    return pinn.summary()

@@ -1,6 +1,7 @@
-r"""Inverse Burgers: $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x = \lambda_2 u_{xx}$."""
+r"""Inverse Burgers: $\lambda_1, \lambda_2$ in $u_t + \lambda_1 u u_x = \lambda_2 u_{xx}$ from
+observations of the Cole–Hopf solution (Raissi et al., JCP 378, 2019)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import equinox as eqx
@@ -10,10 +11,10 @@ import jax.random as jr
 import numpy as np
 
 from sciml_jax import workflow
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.losses import data_loss, profiled_residual_loss, residual_loss
 from sciml_jax.nn import MLP
-from sciml_jax.pde import Burgers, burgers_cole_hopf
+from sciml_jax.pde import Burgers
 from sciml_jax.train import RunDir
 
 DESCRIPTION = "Inverse Burgers: learn lambda1=1, lambda2=0.01/pi from 2000 (noisy) observations"
@@ -36,9 +37,7 @@ class ProblemConfig:
     )
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
 class InverseBurgersModel(eqx.Module):
@@ -59,43 +58,25 @@ class InverseBurgersModel(eqx.Module):
         return Burgers(viscosity=jnp.exp(self.log_lambda2), convection=self.lambda1)
 
 
-def reference_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The classic 256 x 100 grid of Burgers' equation and its Cole–Hopf values (float64)."""
-    x = np.linspace(-1.0, 1.0, 256)
-    t = np.linspace(0.0, 0.99, 100)
-    with jax.enable_x64(True):
-        u = np.asarray(
-            burgers_cole_hopf(jnp.asarray(x)[None, :], jnp.asarray(t)[:, None], TRUE_LAMBDA2)
-        )
-    return x, t, u
-
-
-def observations(key, n: int, noise: float):
-    """`n` points of the classic 256 x 100 grid with Cole–Hopf values (+ Gaussian noise)."""
-    x, t, u = reference_grid()
-    grid = np.stack(np.meshgrid(x, t, indexing="xy"), -1).reshape(-1, 2)
+def observations(reference: workflow.ReferenceGrid, key, n: int, noise: float):
+    """`n` points of the `reference` grid with its values (+ Gaussian noise)."""
+    grid = np.stack(np.meshgrid(*reference.axes, indexing="xy"), -1).reshape(-1, 2)
     pick_key, noise_key = jr.split(key)
     index = np.asarray(jr.choice(pick_key, grid.shape[0], (n,), replace=False))
-    values = u.ravel()[index]
+    values = reference.values.ravel()[index]
     values = values + noise * np.std(values) * np.asarray(jr.normal(noise_key, (n,)))
     return grid[index], values
 
 
 def make_model(problem: ProblemConfig, key) -> InverseBurgersModel:
-    return InverseBurgersModel(
-        MLP(2, "scalar", problem.width, problem.depth, key=key),
-        jnp.zeros(()),
-        jnp.log(jnp.asarray(0.1)),
-    )
-
-
-def model_template(config: Config) -> InverseBurgersModel:
-    return make_model(config.problem, jr.key(config.seed))
+    net = MLP(2, "scalar", problem.width, problem.depth, key=key)
+    return InverseBurgersModel(net, jnp.zeros(()), jnp.log(jnp.asarray(0.1)))
 
 
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_points
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_model(config.problem, jr.key(config.seed))
+)
 
 
 def _residual(coefficients, u, p):
@@ -105,69 +86,48 @@ def _residual(coefficients, u, p):
 def run(config: Config, run: RunDir | None) -> dict:
     problem = config.problem
     data_key, model_key, train_key, point_key = jr.split(jr.key(config.seed), 4)
-    points, values = observations(data_key, problem.n_observations, problem.noise)
+    reference = workflow.burgers_reference(TRUE_LAMBDA2)
+    points, values = observations(reference, data_key, problem.n_observations, problem.noise)
     batch = {"points": jnp.asarray(points), "values": jnp.asarray(values)}
     if problem.n_residual:
         lo, hi = jnp.array([-1.0, 0.0]), jnp.array([1.0, 1.0])
         batch["collocation"] = lo + (hi - lo) * jr.uniform(point_key, (problem.n_residual, 2))
-    model = make_model(problem, model_key)
-
-    profiled = problem.coefficients == "profiled"
     start_coefficients = jnp.array([TRUE_LAMBDA1, 0.01])  # any value: the fit is exact
 
-    def collocation_of(batch):
-        return batch.get("collocation", batch["points"])
+    profiled = problem.coefficients == "profiled"
 
     def profiled_fit(model, batch):
-        return profiled_residual_loss(
-            _residual, start_coefficients, model.net, collocation_of(batch)
-        )
-
-    def residual_term(model, batch):
-        if profiled:
-            return profiled_fit(model, batch)[0]
-        return residual_loss(model.pde.residual, model, collocation_of(batch))
+        collocation = batch.get("collocation", batch["points"])
+        return profiled_residual_loss(_residual, start_coefficients, model.net, collocation)
 
     def loss_fn(model, batch, key):
-        return {
-            "data": data_loss(model, batch["points"], batch["values"]),
-            "residual": residual_term(model, batch),
-        }
-
-    def coefficients_of(model):
-        # trained coefficients are read off the model; only profiled ones need a fit
+        data = data_loss(model, batch["points"], batch["values"])
         if profiled:
-            return profiled_fit(model, batch)[1]
-        return jnp.stack([model.lambda1, jnp.exp(model.log_lambda2)])
+            return {"data": data, "residual": profiled_fit(model, batch)[0]}
+        collocation = batch.get("collocation", batch["points"])
+        return {"data": data, "residual": residual_loss(model.pde.residual, model, collocation)}
 
-    def evaluate(model):
-        lambda1, lambda2 = coefficients_of(model)
+    def coefficients(model):
+        # Trained coefficients are read off the model; only profiled ones need a fit.
+        fitted = jnp.stack([model.lambda1, jnp.exp(model.log_lambda2)])
+        lambda1, lambda2 = profiled_fit(model, batch)[1] if profiled else fitted
         return {"lambda1": lambda1, "lambda2": lambda2}
 
-    x, t, reference = reference_grid()
     pinn = workflow.fit_pinn(
         config,
         run,
-        model,
+        make_model(problem, model_key),
         loss_fn,
-        workflow.ReferenceGrid(("x", "t"), (x, t), reference),
+        reference,
         key=train_key,
         data=batch,
-        metrics=evaluate,
+        metrics=coefficients,
         score_during_training=False,
         extras=lambda model: {"observations": points},
         figure={"terms": ("loss", "data", "residual")},
     )
-    lambda1, lambda2 = (float(c) for c in eqx.filter_jit(coefficients_of)(pinn.model))
-    summary = {
-        "lambda1": lambda1,
-        "lambda2": lambda2,
-        "lambda1_rel_error": abs(lambda1 - TRUE_LAMBDA1) / TRUE_LAMBDA1,
-        "lambda2_rel_error": abs(lambda2 - TRUE_LAMBDA2) / TRUE_LAMBDA2,
-        "noise": problem.noise,
-        "coefficients": problem.coefficients,
-        "wall_time_s": pinn.seconds,
-    }
-    if run is not None:
-        summary["rel_l2"] = pinn.rel_l2
-    return summary
+    summary = {k: float(c) for k, c in eqx.filter_jit(coefficients)(pinn.model).items()}
+    for name, true in (("lambda1", TRUE_LAMBDA1), ("lambda2", TRUE_LAMBDA2)):
+        summary[f"{name}_rel_error"] = abs(summary[name] - true) / true
+    summary |= {"noise": problem.noise, "coefficients": problem.coefficients}
+    return summary | {"wall_time_s": pinn.seconds} | ({"rel_l2": pinn.rel_l2} if run else {})

@@ -1,18 +1,20 @@
-"""Fit a CDF to an empirical CDF with and without the monotonicity (ReLU slope) penalty."""
+"""Fit a CDF to an empirical CDF with and without the monotonicity (ReLU slope) penalty
+(`losses.monotonicity_penalty`), vs the true CDF of the Gaussian mixture sampled."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from sciml_jax.config import RunConfig, spec
+from sciml_jax import workflow
+from sciml_jax.config import spec
 from sciml_jax.losses import data_loss, monotonicity_penalty
 from sciml_jax.nn import MLP
 from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import plot_curves, plot_histories
+from sciml_jax.viz import plot_histories
 
 DESCRIPTION = "Monotone CDF fit (ReLU(-slope)^2 penalty) to a Gaussian-mixture ECDF vs unpenalised"
 
@@ -30,9 +32,7 @@ class ProblemConfig:
     depth: int = spec(3, ge=1)
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(problem=ProblemConfig)
 
 
 def true_cdf(x):
@@ -68,49 +68,33 @@ def run(config: Config, run: RunDir | None) -> dict:
                 # Jitter the penalty grid by up to one cell each step, so over training
                 # the slope is penalised on the whole interval, not only on the grid.
                 cell = (HI - LO) / (problem.n_penalty - 1)
-                jitter = cell * jr.uniform(
-                    key, batch["slope_points"].shape, minval=-0.5, maxval=0.5
-                )
+                shape = batch["slope_points"].shape
+                jitter = cell * jr.uniform(key, shape, minval=-0.5, maxval=0.5)
                 shifted = lambda p: model(p) - problem.slope_margin * p[0]  # noqa: E731
-                terms["monotonicity"] = problem.penalty_weight * monotonicity_penalty(
-                    shifted, batch["slope_points"] + jitter
-                )
+                penalty = monotonicity_penalty(shifted, batch["slope_points"] + jitter)
+                terms["monotonicity"] = problem.penalty_weight * penalty
             return terms
 
         return loss_fn
 
-    summary = {}
-    fits = {}
+    summary, fits = {}, {}
     start = time.perf_counter()
     for penalised in (True, False):
         name = "penalised" if penalised else "unpenalised"
         model = MLP(1, "scalar", problem.width, problem.depth, key=model_key)
         result = fit(model, make_loss(penalised), config.train, key=train_key, data=batch, run=None)
         u = np.asarray(jax.vmap(result.model)(check), dtype=np.float64)
-        violations = int(np.sum(np.diff(u) < 0))
         truth = np.asarray(true_cdf(check[:, 0]), dtype=np.float64)
-        summary[f"{name}_violations"] = violations
+        summary[f"{name}_violations"] = int(np.sum(np.diff(u) < 0))
         summary[f"{name}_rel_l2"] = float(np.linalg.norm(u - truth) / np.linalg.norm(truth))
         fits[name] = (u, result.history)
     summary["wall_time_s"] = time.perf_counter() - start
     summary["rel_l2"] = summary["penalised_rel_l2"]
     if run is not None:
-        x = np.asarray(check[:, 0])
-        run.save_npz(
-            "prediction",
-            x=x,
-            u=fits["penalised"][0],
-            u_unpenalised=fits["unpenalised"][0],
-            reference=np.asarray(true_cdf(check[:, 0])),
-        )
-        figure = plot_curves(
-            x,
-            {name: u for name, (u, _) in fits.items()},
-            reference=("true CDF", np.asarray(true_cdf(jnp.asarray(x)))),
-            data=("empirical CDF", np.asarray(samples), np.asarray(ecdf)),
-            labels=("x", "F(x)"),
-        )
-        run.save_figure(figure, "prediction")
+        x, curves = np.asarray(check[:, 0]), {name: u for name, (u, _) in fits.items()}
+        truth, data = ("true CDF", np.asarray(true_cdf(x))), ("empirical CDF", samples, ecdf)
+        extra = {"u_unpenalised": curves["unpenalised"]}
+        workflow.save_curves(run, x, curves, truth, data, ("x", "F(x)"), **extra)
         histories = {f"{name} data": history for name, (_, history) in fits.items()}
         run.save_figure(plot_histories(histories, "data", ylabel="data loss"), "loss_curves")
     return summary

@@ -1,6 +1,6 @@
 """Fit a smooth 1D function from noisy samples with an MLP: the engine's smallest example."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import equinox as eqx
@@ -8,10 +8,12 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 
+from sciml_jax import workflow
 from sciml_jax.analysis import rel_l2
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
+from sciml_jax.nn import linen_mlp
 from sciml_jax.train import RunDir, fit
-from sciml_jax.viz import plot_curves, plot_history
+from sciml_jax.viz import plot_history
 
 DESCRIPTION = "MLP regression of sin(3x) + 0.5 x^2 from noisy samples (engine demo)"
 
@@ -30,10 +32,7 @@ class DataConfig:
     noise: float = spec(0.01, ge=0.0, doc="std of Gaussian noise on the targets")
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    model: ModelConfig = field(default_factory=ModelConfig)
-    data: DataConfig = field(default_factory=DataConfig)
+Config = workflow.experiment_config(model=ModelConfig, data=DataConfig)
 
 
 def target(x):
@@ -43,19 +42,7 @@ def target(x):
 def make_model(config: ModelConfig, key):
     if config.backend == "equinox":
         return eqx.nn.MLP(1, 1, config.width, config.depth, activation=jnp.tanh, key=key)
-    from flax import linen
-
-    from sciml_jax.nn import from_linen
-
-    class FlaxMLP(linen.Module):
-        @linen.compact
-        def __call__(self, x):
-            for _ in range(config.depth):
-                x = jnp.tanh(linen.Dense(config.width)(x))
-            return linen.Dense(1)(x)
-
-    module = FlaxMLP()
-    return from_linen(module, module.init(key, jnp.zeros(1))["params"])
+    return linen_mlp(1, 1, config.width, config.depth, key=key)
 
 
 def squared_error(model, batch, key):
@@ -71,26 +58,15 @@ def run(config: Config, run: RunDir) -> dict:
     def evaluate(model):
         return {"test_rel_l2": rel_l2(jax.vmap(model)(x_test), target(x_test))}
 
+    model, data = make_model(config.model, model_key), {"x": x, "y": y}
+    eval_fn = evaluate if config.train.eval_every else None
     result = fit(
-        make_model(config.model, model_key),
-        squared_error,
-        config.train,
-        key=train_key,
-        data={"x": x, "y": y},
-        run=run,
-        eval_fn=evaluate if config.train.eval_every else None,
+        model, squared_error, config.train, key=train_key, data=data, run=run, eval_fn=eval_fn
     )
     prediction = jax.vmap(result.model)(x_test)
-    run.save_npz("prediction", x=x_test[:, 0], u=prediction[:, 0], reference=target(x_test)[:, 0])
     run.save_figure(plot_history(result.history, ["loss"]), "loss")
-    figure = plot_curves(
-        x_test[:, 0],
-        {"MLP": prediction[:, 0]},
-        reference=("truth", target(x_test)[:, 0]),
-        data=("training data", x[:, 0], y[:, 0]),
-        labels=("x", "y"),
-    )
-    run.save_figure(figure, "prediction")
+    truth, data = ("truth", target(x_test)[:, 0]), ("training data", x[:, 0], y[:, 0])
+    workflow.save_curves(run, x_test[:, 0], {"MLP": prediction[:, 0]}, truth, data, ("x", "y"))
     return {
         "test_rel_l2": float(rel_l2(prediction, target(x_test))),
         "final_loss": result.history[-1]["loss"],

@@ -1,19 +1,9 @@
-r"""The one-phase Stefan problem by a PINN in enthalpy form, vs the Neumann similarity solution.
-
-Melting of a solid held at its melting temperature 0 by a wall at T = 1. The PINN solves
-$\partial_t H(T) = \alpha T_{xx}$, $H = T + \phi_\varepsilon(T)/\mathrm{St}$, on the fixed
-box $[0, L] \times [t_0, t_1]$ (`pde.StefanEnthalpy`; $t_0 > 0$ as the Neumann solution is
-singular at 0): the front is never tracked, but read off the temperature afterwards as the
-first crossing of $c\,\varepsilon$ (`front_level` c, `analysis.read_front`) and compared
-with $s = 2\lambda\sqrt{\alpha t}$. The configured recipe uses the level-set ansatz
-`nn.StefanAnsatz` (the IC and walls exactly, the front free to move), the enthalpy balance
-of `n_cells` control volumes with the sharp latent heat (`losses.cell_balance`) and the
-pointwise residual only in the liquid ($T > \varepsilon$).
-
-Results and the trials behind this recipe: benchmarks/RESULTS.md ("Stefan PINN").
+r"""The one-phase Stefan problem (melting) by a PINN in enthalpy form, vs the Neumann similarity
+solution; the method is in `pde.StefanEnthalpy`, `nn.StefanAnsatz`, `losses.cell_balance` and
+`analysis.read_front`, results and trials in benchmarks/RESULTS.md ("Stefan PINN").
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import jax.numpy as jnp
@@ -22,18 +12,11 @@ import numpy as np
 
 from sciml_jax import workflow
 from sciml_jax.analysis import read_front
-from sciml_jax.config import RunConfig, spec
+from sciml_jax.config import spec
 from sciml_jax.geometry import Interval, TimeDomain
-from sciml_jax.losses import (
-    causal_residual_loss,
-    cell_balance,
-    dirichlet_loss,
-    pointwise,
-    residual_loss,
-)
-from sciml_jax.nn import MLP, FourierFeatures, StefanAnsatz
+from sciml_jax.losses import causal_residual_loss, cell_balance, dirichlet_loss, pointwise
+from sciml_jax.nn import StefanAnsatz
 from sciml_jax.pde import StefanEnthalpy, stefan_neumann_lambda, stefan_neumann_solution
-from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import FixedWeighting, RunDir
 from sciml_jax.viz import plot_front
 
@@ -96,12 +79,9 @@ class ProblemConfig:
 
 
 @dataclass(frozen=True)
-class NetworkConfig:
+class NetworkConfig(workflow.NetworkConfig):
     width: int = spec(64, ge=1)
     depth: int = spec(4, ge=1)
-    activation: Literal["tanh", "sin", "gelu", "swish"] = "tanh"
-    fourier_features: int = spec(0, ge=0, doc="random Fourier features (0 = none)")
-    fourier_sigma: float = spec(1.0, gt=0.0)
     similarity_feature: bool = spec(
         True,
         doc="also feed eta = x / (2 sqrt(alpha t)), the variable the heat equation's "
@@ -109,10 +89,7 @@ class NetworkConfig:
     )
 
 
-@dataclass(frozen=True)
-class Config(RunConfig):
-    network: NetworkConfig = field(default_factory=NetworkConfig)
-    problem: ProblemConfig = field(default_factory=ProblemConfig)
+Config = workflow.experiment_config(network=NetworkConfig, problem=ProblemConfig)
 
 
 def _check(problem: ProblemConfig) -> float:
@@ -144,22 +121,7 @@ def _check(problem: ProblemConfig) -> float:
 
 def make_model(config: Config, lam: float, key) -> StefanAnsatz:
     network, problem = config.network, config.problem
-    embed_key, net_key = jr.split(key)
-    inputs = 3 if network.similarity_feature else 2
-    embedding = (
-        FourierFeatures(inputs, network.fourier_features, network.fourier_sigma, key=embed_key)
-        if network.fourier_features
-        else None
-    )
-    net = MLP(
-        inputs,
-        "scalar",
-        network.width,
-        network.depth,
-        network.activation,
-        embedding=embedding,
-        key=net_key,
-    )
+    net = workflow.mlp_from_config(network, 3 if network.similarity_feature else 2, key=key)
 
     def initial(x):
         """The Neumann temperature at t0 (with its kink at the front s(t0))."""
@@ -167,27 +129,17 @@ def make_model(config: Config, lam: float, key) -> StefanAnsatz:
             x, problem.t_start, problem.stefan_number, problem.diffusivity, lam=lam
         )[0]
 
-    return StefanAnsatz(
-        net,
-        initial,
-        lam,
-        problem.diffusivity,
-        problem.length,
-        problem.t_start,
-        problem.t_end,
-        network.similarity_feature,
-        problem.initial,
-    )
-
-
-def model_template(config: Config) -> StefanAnsatz:
-    return make_model(config, _check(config.problem), jr.key(config.seed))
+    box = (problem.length, problem.t_start, problem.t_end)
+    ansatz = (network.similarity_feature, problem.initial)
+    return StefanAnsatz(net, initial, lam, problem.diffusivity, *box, *ansatz)
 
 
 # A finished run as an artifact (sciml_jax/workflow/_artifacts.py); the model is
 # evaluated on points as columns, as in training.
-INPUT_KEY, input_shape = workflow.POINTS, workflow.points_input_shape
-predict = workflow.predict_columns
+INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
+    lambda config: make_model(config, _check(config.problem), jr.key(config.seed)),
+    workflow.predict_columns,
+)
 
 
 def run(config: Config, run: RunDir | None) -> dict:
@@ -195,15 +147,12 @@ def run(config: Config, run: RunDir | None) -> dict:
     lam = _check(problem)
     model_key, train_key = jr.split(jr.key(config.seed))
     pde = StefanEnthalpy(problem.stefan_number, problem.diffusivity, problem.mushy_width)
-    sampler = CollocationSampler(
-        TimeDomain(Interval(0.0, problem.length), problem.t_start, problem.t_end),
-        problem.n_residual,
-        n_initial=problem.n_initial if problem.initial == "soft" else 0,
-        method=problem.sampler,
-        resample_until=config.train.steps,
+    box = TimeDomain(Interval(0.0, problem.length), problem.t_start, problem.t_end)
+    n_initial = problem.n_initial if problem.initial == "soft" else 0
+    sampler = workflow.collocation(
+        box, problem.n_residual, config, problem.sampler, n_initial=n_initial
     )
-    x = np.linspace(0.0, problem.length, 201)
-    t = np.linspace(problem.t_start, problem.t_end, 101)
+    x, t = np.linspace(0.0, problem.length, 201), np.linspace(problem.t_start, problem.t_end, 101)
     x_front = np.linspace(0.0, problem.length, problem.front_grid)
     t_front = np.linspace(problem.t_start, problem.t_end, problem.front_times)
     reference, _ = stefan_neumann_solution(
@@ -214,10 +163,8 @@ def run(config: Config, run: RunDir | None) -> dict:
     level = problem.front_level * problem.mushy_width
 
     def front(model):
-        temperature = workflow.predict_columns(model, front_points).reshape(
-            len(t_front), len(x_front)
-        )
-        return read_front(temperature, jnp.asarray(x_front), level)
+        temperature = workflow.predict_columns(model, front_points)
+        return read_front(temperature.reshape(len(t_front), -1), jnp.asarray(x_front), level)
 
     def front_error(model):
         return {"front_rel_error": jnp.max(jnp.abs(front(model) - front_exact) / front_exact)}
@@ -230,25 +177,16 @@ def run(config: Config, run: RunDir | None) -> dict:
 
     def loss_fn(model, batch, key):
         points = batch["interior"]
-        if problem.causal_epsilon > 0:
-            # Later times weigh in only once the earlier residual is small, so the front
-            # is carried forward from the IC.
-            terms = {
-                "residual": causal_residual_loss(
-                    pde.residual,
-                    model,
-                    points,
-                    problem.causal_epsilon,
-                    problem.causal_slabs,
-                    vectorize=True,
-                )
-            }
-        elif problem.initial == "level_set":
+        if problem.initial == "level_set":
             residual = pointwise(lambda p: pde.residual(model, p), points, vectorize=True)
             liquid = pointwise(model, points, vectorize=True) > problem.mushy_width
             terms = {"residual": jnp.mean(jnp.where(liquid, residual, 0.0) ** 2)}
         else:
-            terms = {"residual": residual_loss(pde.residual, model, points, vectorize=True)}
+            # With causal weighting, later times weigh in only once the earlier residual
+            # is small, so the front is carried forward from the IC.
+            eps, slabs = problem.causal_epsilon, problem.causal_slabs
+            residual = causal_residual_loss(pde.residual, model, points, eps, slabs, vectorize=True)
+            terms = {"residual": residual}
         if problem.n_cells:
             # The times of the first collocation points: random while the sampler draws,
             # fixed with it (so L-BFGS sees a deterministic loss).
@@ -260,12 +198,12 @@ def run(config: Config, run: RunDir | None) -> dict:
         return terms
 
     def fronts(model):
-        return {
-            "t_front": t_front,
-            "front": np.asarray(front(model), dtype=np.float64),
-            "front_exact": np.asarray(front_exact, dtype=np.float64),
-        }
+        s, s_exact = (np.asarray(f, dtype=np.float64) for f in (front(model), front_exact))
+        return {"t_front": t_front, "front": s, "front_exact": s_exact}
 
+    weights = {"initial": problem.initial_weight} if problem.initial == "soft" else {}
+    weights |= {"conservation": problem.conservation_weight} if problem.n_cells else {}
+    terms = ("loss", "rel_l2", "front_rel_error")
     pinn = workflow.fit_pinn(
         config,
         run,
@@ -274,36 +212,17 @@ def run(config: Config, run: RunDir | None) -> dict:
         workflow.ReferenceGrid(("x", "t"), (x, t), np.asarray(reference)),
         key=train_key,
         sampler=sampler,
-        weighting=FixedWeighting(
-            ({"initial": problem.initial_weight} if problem.initial == "soft" else {})
-            | ({"conservation": problem.conservation_weight} if problem.n_cells else {})
-            | {"residual": problem.residual_weight}
-        ),
+        weighting=FixedWeighting(weights | {"residual": problem.residual_weight}),
         predict=workflow.predict_columns,
         metrics=front_error,
         extras=fronts,
         float64=True,
-        figure={
-            "terms": ("loss", "rel_l2", "front_rel_error"),
-            "cmap": "inferno",
-            "error_title": "|PINN - Neumann|",
-        },
+        figure={"terms": terms, "cmap": "inferno", "error_title": "|PINN - Neumann|"},
     )
     s, s_exact = pinn.extras["front"], pinn.extras["front_exact"]
     if run is not None:
-        figure = plot_front(
-            t_front,
-            s,
-            s_exact,
-            label="PINN (enthalpy)",
-            exact_label="Neumann $2\\lambda\\sqrt{\\alpha t}$",
-        )
+        exact_label = "Neumann $2\\lambda\\sqrt{\\alpha t}$"
+        figure = plot_front(t_front, s, s_exact, label="PINN (enthalpy)", exact_label=exact_label)
         run.save_figure(figure, "front")
-    history = pinn.result.history
-    return {
-        "front_rel_error": float(np.max(np.abs(s - s_exact) / s_exact)),
-        "rel_l2": pinn.rel_l2,
-        "final_loss": history[-1]["loss"] if history else None,
-        "steps": int(pinn.result.state.step),
-        "wall_time_s": pinn.seconds,
-    }
+    front_rel_error = float(np.max(np.abs(s - s_exact) / s_exact))
+    return {"front_rel_error": front_rel_error} | pinn.summary(final_loss=True)
