@@ -51,6 +51,7 @@ from ._langevin import kramers_rate as kramers_rate
 from ._langevin import mean_first_passage_time as mean_first_passage_time
 from ._langevin import overdamped_langevin as overdamped_langevin
 from ._langevin import sample_posterior as sample_posterior
+from ._langevin import time_average as time_average
 from ._multifidelity import AR1GP as AR1GP
 from ._multifidelity import NARGP as NARGP
 from ._multifidelity import fit_ar1 as fit_ar1

@@ -310,3 +310,38 @@ def double_well(
         return xp.where(x < -join_left, left, xp.where(x > join_right, right, top))
 
     return potential, x_left, x_right
+
+
+def time_average(
+    apply_fn: Callable,
+    state: LangevinState,
+    observable: Callable[[Array], Array],
+    num_steps: int,
+    burn_in: int = 0,
+) -> Array:
+    """Per-walker time average of `observable(position)` over `num_steps` steps after
+    `burn_in` discarded ones (no trajectory stored).
+
+    **Arguments:** `apply_fn` (one step of one walker), `state` (walkers stacked on the
+    leading axis), `observable` (of one walker's position), `num_steps`, `burn_in`.
+
+    **Returns:** the averages `(walkers, ...)`; walkers are independent, so the standard
+    error of their mean is their standard deviation over `sqrt(walkers)`.
+    """
+    step = jax.vmap(apply_fn)
+    measure = jax.vmap(observable)
+
+    @jax.jit
+    def run(state):
+        state = jax.lax.fori_loop(0, burn_in, lambda _, s: step(s), state)
+
+        def body(carry, _):
+            state, total = carry
+            state = step(state)
+            return (state, total + measure(state.position)), None
+
+        total = jnp.zeros_like(measure(state.position), dtype=state.position.dtype)
+        (_, total), _ = jax.lax.scan(body, (state, total), length=num_steps)
+        return total / num_steps
+
+    return run(state)
