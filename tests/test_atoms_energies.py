@@ -282,6 +282,37 @@ def test_padding_is_safe_and_lists_equal_pairwise(x64):
             assert np.abs(s - s_pair).max() < 1e-11
 
 
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_fused_energy_and_forces_equal_minus_grad(precision):
+    """The pair energies' analytic `energy_and_forces` is `-grad E` (the definition):
+    lists half and full with padding and pairs beyond the cutoff, and all pairs."""
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", precision == "float64")
+    try:
+        rng = np.random.default_rng(7)
+        atoms = random_atoms(rng, "triclinic", n=16, width=6.0)
+        dtype = jnp.zeros(()).dtype
+        space = PeriodicSpace(jnp.asarray(atoms.cell.array, dtype))
+        positions = jnp.asarray(atoms.positions, dtype)
+        tol = 1e-12 if precision == "float64" else 2e-5
+        for name in ("lennard_jones", "morse", "soft_sphere"):
+            energy_fn = ENERGIES[name](space)
+            for nl in (
+                None,
+                all_pairs_list(positions, space.cell, 3.0, half=True, padding=40),
+                all_pairs_list(positions, space.cell, 3.0, half=False, padding=7),
+            ):
+                e, f = jax.jit(energy_fn.energy_and_forces)(positions, nl)
+                e_ref, g_ref = jax.jit(jax.value_and_grad(energy_fn))(positions, nl)
+                scale = float(jnp.abs(g_ref).max())
+                assert abs(float(e - e_ref)) <= tol * abs(float(e_ref)), name
+                assert float(jnp.abs(f + g_ref).max()) <= tol * scale, name
+                e2, f2 = energy_and_forces(energy_fn, positions, nl)  # dispatches to it
+                assert float(jnp.abs(f2 - f).max()) <= tol * scale, name
+    finally:
+        jax.config.update("jax_enable_x64", previous)
+
+
 def dimer(r):
     return jnp.array([[0.0, 0.0, 0.0], [r, 0.0, 0.0]])
 

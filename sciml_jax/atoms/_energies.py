@@ -150,6 +150,31 @@ def pair_energy(
         u = pair_fn(r, i, j)
         return jnp.sum(jnp.where(active, weight * u, 0.0))
 
+    def fused_energy_and_forces(positions, neighbors=None):
+        """`(E, -dE/dr)` with the chain rule written per pair: `u'(r)` by forward mode
+        on the elementwise `pair_fn`, times `d / r`, scattered to both particles.
+
+        The same derivative as `jax.value_and_grad(energy_fn)` (tested to float
+        rounding), without the reverse pass through the gathers, masks and the switch:
+        about half the cost of autodiff on the CPU at N = 4096 LJ.
+        """
+        positions = check_positions(
+            jnp.asarray(positions), default_space, check_finite=check_finite
+        )
+        if n_particles is not None and positions.shape[0] != n_particles:
+            return energy_and_forces(energy_fn, positions, neighbors)
+        vectors, i, j, weight = pair_geometry(default_space, positions, neighbors, cutoff)
+        r2 = jnp.sum(vectors**2, axis=-1)
+        active = (weight > 0) & (r2 < cutoff**2)
+        r = jnp.sqrt(jnp.where(active, r2, cutoff**2))
+        u, du = jax.jvp(lambda x: pair_fn(x, i, j), (r,), (jnp.ones_like(r),))
+        energy = jnp.sum(jnp.where(active, weight * u, 0.0))
+        # dE/d(vector) of each pair; vector = r_j - r_i (+ image), so F_i += g, F_j -= g.
+        g = jnp.where(active, weight * du / r, 0.0)[:, None] * vectors
+        f = jnp.zeros_like(positions).at[i].add(g).at[j].add(-g)
+        return energy, f
+
+    energy_fn.energy_and_forces = fused_energy_and_forces
     return energy_fn
 
 
@@ -159,7 +184,12 @@ def forces(energy_fn, positions, neighbors=None, **kwargs) -> Float[Array, "n d"
 
 
 def energy_and_forces(energy_fn, positions, neighbors=None, **kwargs):
-    """`(E, F)` from one forward and one backward pass."""
+    """`(E, F)`: the energy function's fused pass if it has one (`pair_energy` and the
+    potentials built on it: `energy_fn.energy_and_forces`, analytic pair forces), else
+    one forward and one backward pass (`jax.value_and_grad`)."""
+    fused = getattr(energy_fn, "energy_and_forces", None)
+    if fused is not None and not kwargs:
+        return fused(positions, neighbors)
     energy, grad = jax.value_and_grad(energy_fn)(positions, neighbors, **kwargs)
     return energy, -grad
 

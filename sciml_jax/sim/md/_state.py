@@ -16,6 +16,7 @@ import jax.random as jr
 
 from ..._types import Array, Float, Key
 from ...atoms import AbstractSpace, NeighborList, update
+from ...atoms import energy_and_forces as atoms_energy_and_forces
 
 
 class MDState(eqx.Module):
@@ -89,8 +90,9 @@ def maxwell_boltzmann(
 
 
 def energy_and_forces(energy_fn, positions, neighbors):
-    energy, grad = jax.value_and_grad(energy_fn)(positions, neighbors)
-    return energy, -grad
+    """`(E, -grad E)`: the energy's fused pass when it has one (the pair potentials of
+    `sciml_jax.atoms`), else `jax.value_and_grad` (any closure, a learned model)."""
+    return atoms_energy_and_forces(energy_fn, positions, neighbors)
 
 
 def updated_neighbors(space: AbstractSpace, neighbors, positions):
