@@ -24,6 +24,7 @@ import optimistix as optx
 
 from sciml_jax.atoms import FreeSpace, gaussian_bond, morse
 from sciml_jax.config import RunConfig, spec
+from sciml_jax.sim import nve
 from sciml_jax.train import RunDir
 from sciml_jax.viz import plot_bond_fit, plot_bond_spectrum
 
@@ -92,21 +93,15 @@ def wavenumber(omega):
 
 
 def nve_bond_lengths(energy_fn, masses, r_start, dt, n_steps):
-    """Velocity Verlet from rest at bond length `r_start`; the bond length every step."""
-    m = jnp.asarray(masses)[:, None]
-    force = jax.grad(lambda x: -energy_fn(x))
+    """`sim.nve` from rest at bond length `r_start`; the bond length every step."""
+    init_fn, apply_fn = nve(energy_fn, FreeSpace(), dt)
 
-    def step(carry, _):
-        x, v, f = carry
-        v_half = v + 0.5 * dt * f / m
-        x = x + dt * v_half
-        f = force(x)
-        v = v_half + 0.5 * dt * f / m
-        return (x, v, f), jnp.linalg.norm(x[1] - x[0])
+    def step(state, _):
+        state = apply_fn(state)
+        return state, jnp.linalg.norm(state.positions[1] - state.positions[0])
 
-    x0 = dimer(r_start)
-    _, lengths = jax.lax.scan(step, (x0, jnp.zeros_like(x0), force(x0)), None, length=n_steps)
-    return lengths
+    state = init_fn(None, dimer(r_start), masses=jnp.asarray(masses))
+    return jax.lax.scan(step, state, None, length=n_steps)[1]
 
 
 def spectrum_peak(signal, dt):
@@ -174,9 +169,9 @@ def run(config: Config, run: RunDir | None) -> dict:
     # NVE on the fitted energy, from rest at r0 + amplitude
     bond = gaussian_bond(FreeSpace(), np.array([[0, 1]]), D=D, r0=r0, w=w)
     period = 2 * np.pi / omega_fit
-    dt = period / problem.steps_per_period
+    dt = float(period / problem.steps_per_period)
     n_steps = problem.steps_per_period * problem.periods
-    lengths = jax.jit(nve_bond_lengths, static_argnums=(0, 4))(
+    lengths = jax.jit(nve_bond_lengths, static_argnums=(0, 3, 4))(
         bond, masses, r0 + problem.amplitude, dt, n_steps
     )
     omega_nve, omegas, power = spectrum_peak(lengths, dt)
