@@ -60,6 +60,27 @@ class AR1GP(eqx.Module):
         return self.rho * mean_low + mean_delta, self.rho**2 * var_low + var_delta
 
 
+def _fit_low_fidelity(x_low, y_low, x_high, y_high, key, kernel, *fit_settings):
+    """Both recursive schemes' first stage: the data as `(n, d)` / `(n,)` arrays and a GP
+    fitted to the low-fidelity points (`fit_settings`: num_restarts, steps, learning rate,
+    jitter)."""
+    num_restarts, steps, learning_rate, jitter = fit_settings
+    x_low, x_high = _as_2d(x_low), _as_2d(x_high)
+    y_low = jnp.asarray(y_low, x_low.dtype).reshape(-1)
+    y_high = jnp.asarray(y_high, x_high.dtype).reshape(-1)
+    low = fit_gp(
+        x_low,
+        y_low,
+        key=key,
+        kernel=kernel,
+        num_restarts=num_restarts,
+        steps=steps,
+        learning_rate=learning_rate,
+        jitter=jitter,
+    )
+    return x_high, y_high, low
+
+
 def fit_ar1(
     x_low,
     y_low,
@@ -82,18 +103,8 @@ def fit_ar1(
     **Returns:** an `AR1GP`.
     """
     low_key, high_key, rho_key = jr.split(key, 3)
-    x_low, x_high = _as_2d(x_low), _as_2d(x_high)
-    y_low = jnp.asarray(y_low, x_low.dtype).reshape(-1)
-    y_high = jnp.asarray(y_high, x_high.dtype).reshape(-1)
-    low = fit_gp(
-        x_low,
-        y_low,
-        key=low_key,
-        kernel=kernel,
-        num_restarts=num_restarts,
-        steps=steps,
-        learning_rate=learning_rate,
-        jitter=jitter,
+    x_high, y_high, low = _fit_low_fidelity(
+        x_low, y_low, x_high, y_high, low_key, kernel, num_restarts, steps, learning_rate, jitter
     )
     f_low = low.predict(x_high)[0]
     # The delta GP works in units of std(y_high); rho starts near the least-squares slope.
@@ -195,17 +206,8 @@ def fit_nargp(
     **Returns:** a `NARGP`.
     """
     low_key, high_key = jr.split(key)
-    x_low, x_high = _as_2d(x_low), _as_2d(x_high)
-    y_low = jnp.asarray(y_low, x_low.dtype).reshape(-1)
-    y_high = jnp.asarray(y_high, x_high.dtype).reshape(-1)
-    low = fit_gp(
-        x_low,
-        y_low,
-        key=low_key,
-        num_restarts=num_restarts,
-        steps=steps,
-        learning_rate=learning_rate,
-        jitter=jitter,
+    x_high, y_high, low = _fit_low_fidelity(
+        x_low, y_low, x_high, y_high, low_key, "rbf", num_restarts, steps, learning_rate, jitter
     )
     dim = x_high.shape[1]
     f_low = low.predict(x_high)[0]
