@@ -1,6 +1,5 @@
 """Langevin dynamics at constant temperature (NVT) by BAOAB splitting."""
 
-import dataclasses
 import math
 
 import jax.numpy as jnp
@@ -12,10 +11,9 @@ from ._state import (
     MDState,
     check_masses,
     check_positions,
-    energy_and_forces,
+    final_half_kick,
     initial_state,
     maxwell_boltzmann,
-    updated_neighbors,
 )
 
 
@@ -61,17 +59,6 @@ def nvt_langevin(energy_fn, space: AbstractSpace, dt: float, kT: float, gamma: f
         xi = jr.normal(noise, p.shape, p.dtype)
         p = c1 * p + c2 * jnp.sqrt(m * kT) * xi
         r = space.shift(r, 0.5 * dt * p / m)
-        neighbors = updated_neighbors(space, state.neighbors, r)
-        energy, forces = energy_and_forces(energy_fn, r, neighbors)
-        p = p + 0.5 * dt * forces
-        return dataclasses.replace(
-            state,
-            positions=r,
-            momenta=p,
-            forces=forces,
-            potential_energy=energy,
-            neighbors=neighbors,
-            key=key,
-        )
+        return final_half_kick(state, energy_fn, space, r, p, dt, key=key)
 
     return init_fn, apply_fn

@@ -1,17 +1,14 @@
 """Velocity-Verlet integration at constant energy (NVE)."""
 
-import dataclasses
-
 from ..._types import Key
 from ...atoms import AbstractSpace
 from ._state import (
     MDState,
     check_masses,
     check_positions,
-    energy_and_forces,
+    final_half_kick,
     initial_state,
     maxwell_boltzmann,
-    updated_neighbors,
 )
 
 
@@ -57,16 +54,6 @@ def nve(energy_fn, space: AbstractSpace, dt: float):
     def apply_fn(state: MDState) -> MDState:
         momenta = state.momenta + 0.5 * dt * state.forces
         positions = space.shift(state.positions, dt * momenta / state.masses)
-        neighbors = updated_neighbors(space, state.neighbors, positions)
-        energy, forces = energy_and_forces(energy_fn, positions, neighbors)
-        momenta = momenta + 0.5 * dt * forces
-        return dataclasses.replace(
-            state,
-            positions=positions,
-            momenta=momenta,
-            forces=forces,
-            potential_energy=energy,
-            neighbors=neighbors,
-        )
+        return final_half_kick(state, energy_fn, space, positions, momenta, dt)
 
     return init_fn, apply_fn

@@ -9,6 +9,8 @@ after the drift and before the forces, so forces always see a list valid at the 
 positions; its `overflow` flag travels with it for the driver to act on.
 """
 
+import dataclasses
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -97,6 +99,22 @@ def energy_and_forces(energy_fn, positions, neighbors):
 
 def updated_neighbors(space: AbstractSpace, neighbors, positions):
     return None if neighbors is None else update(neighbors, space, positions)
+
+
+def final_half_kick(state, energy_fn, space: AbstractSpace, positions, momenta, dt, **changes):
+    """The last stage velocity Verlet and BAOAB share: the list and the forces at the new
+    positions, then the second half kick `p' = p + dt/2 F(r')`."""
+    neighbors = updated_neighbors(space, state.neighbors, positions)
+    energy, forces = energy_and_forces(energy_fn, positions, neighbors)
+    return dataclasses.replace(
+        state,
+        positions=positions,
+        momenta=momenta + 0.5 * dt * forces,
+        forces=forces,
+        potential_energy=energy,
+        neighbors=neighbors,
+        **changes,
+    )
 
 
 def initial_state(energy_fn, positions, masses, momenta, neighbors, key=None) -> MDState:
