@@ -115,11 +115,6 @@ def test_unknown_optimizer_name_is_refused_with_the_choices():
         parse_config(TrainConfig, {"optimizer": {"name": "nadam"}}, source="run.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: make_schedule lets an unknown name fall through to "
-    "warmup_exponential (the config loader does refuse it); remove this mark with the fix",
-)
 def test_unknown_schedule_name_is_refused_with_the_choices():
     with pytest.raises(ConfigError, match="cosine"):
         parse_config(ScheduleConfig, {"name": "cosine"}, source="run.yaml")

@@ -1,5 +1,7 @@
 """optax optimizers and learning-rate schedules chosen by name from a config."""
 
+import typing
+
 import optax
 
 from ..config import OptimizerConfig, ScheduleConfig
@@ -8,6 +10,12 @@ from ._langevin import psgld, sgld
 
 def make_schedule(config: ScheduleConfig, learning_rate: float) -> optax.Schedule:
     """The learning rate as a function of the step, as described by `config`."""
+    names = typing.get_args(typing.get_type_hints(ScheduleConfig)["name"])
+    if config.name not in names:
+        raise ValueError(
+            f"unknown schedule {config.name!r}; expected one of {', '.join(names)} "
+            "(train.optimizer.schedule.name)."
+        )
     if config.name == "constant":
         return optax.constant_schedule(learning_rate)
     if config.name == "warmup_cosine":
