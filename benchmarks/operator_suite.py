@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sciml_jax.workflow import load_experiment
 from sciml_jax.config import apply_overrides, load_yaml, parse_config  # noqa: E402
+from sciml_jax.workflow import load_experiment  # noqa: E402
 
 # task: (config for each preset, extra overrides, published figure, target, metric key)
 TASKS = {

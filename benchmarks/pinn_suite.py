@@ -17,8 +17,8 @@ from pathlib import Path
 import jax
 
 from sciml_jax import set_precision
-from sciml_jax.workflow import load_experiment
 from sciml_jax.config import apply_overrides, load_yaml, parse_config
+from sciml_jax.workflow import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -63,7 +63,7 @@ def closure(allowed: dict[str, set[str]]) -> dict[str, set[str]]:
     changed = True
     while changed:
         changed = False
-        for name, targets in reach.items():
+        for targets in reach.values():
             extra = set().union(*(reach.get(t, set()) for t in targets)) - targets
             if extra:
                 targets |= extra

@@ -7,11 +7,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sciml_jax.workflow import load_experiment
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig, parse_config
 from sciml_jax.losses import data_loss, residual_loss
 from sciml_jax.nn import MLP, Ansatz
 from sciml_jax.train import fit
+from sciml_jax.workflow import load_experiment
 
 FAST = {"chunk_size": 100, "checkpoint_every": 100, "progress": False}
 

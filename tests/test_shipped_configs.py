@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sciml_jax.workflow import load_experiment
 from sciml_jax.config import load_yaml, parse_config
+from sciml_jax.workflow import load_experiment
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 

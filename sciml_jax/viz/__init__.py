@@ -8,10 +8,10 @@ from ._curves import plot_histories as plot_histories
 from ._fields import plot_field as plot_field
 from ._fields import save_field_comparison as save_field_comparison
 from ._inverse import plot_field_panels as plot_field_panels
-from ._md import plot_md_energies as plot_md_energies
-from ._md import plot_rdf as plot_rdf
 from ._inverse import plot_recovery_1d as plot_recovery_1d
 from ._inverse import plot_sensor_fit as plot_sensor_fit
+from ._md import plot_md_energies as plot_md_energies
+from ._md import plot_rdf as plot_rdf
 from ._operators import plot_operator_samples_1d as plot_operator_samples_1d
 from ._operators import plot_rollout_error as plot_rollout_error
 from ._simulators import plot_energy_error as plot_energy_error

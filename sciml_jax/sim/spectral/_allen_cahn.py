@@ -30,7 +30,9 @@ class AllenCahnStepper(AbstractSpectralStepper):
     **Example:**
 
     ```python
-    stepper = AllenCahnStepper(1, 2.0, 512, 1e-3, diffusivity=1e-4, reaction_coefficient=5.0, order=4)
+    stepper = AllenCahnStepper(
+        1, 2.0, 512, 1e-3, diffusivity=1e-4, reaction_coefficient=5.0, order=4
+    )
     x = make_grid(1, 2.0, 512, origin=-1.0)
     u = rollout(stepper, x**2 * jnp.cos(jnp.pi * x), 1000, save_every=5)
     ```
