@@ -12,3 +12,6 @@ from ._ks_dataset import ks_trajectories as ks_trajectories
 from ._navier_stokes_dataset import li_forcing as li_forcing
 from ._navier_stokes_dataset import navier_stokes_dataset as navier_stokes_dataset
 from ._normalizer import Normalizer as Normalizer
+from ._qm9 import QM9 as QM9
+from ._qm9 import load_qm9 as load_qm9
+from ._qm9 import qm9_split as qm9_split
