@@ -7,6 +7,9 @@ from ._cache import generate_in_batches as generate_in_batches
 from ._cache import recipe_hash as recipe_hash
 from ._darcy_dataset import darcy_dataset as darcy_dataset
 from ._diffusion_reaction_dataset import diffusion_reaction_dataset as diffusion_reaction_dataset
+from ._emt_copper import EMTCopper as EMTCopper
+from ._emt_copper import emt_copper_dataset as emt_copper_dataset
+from ._emt_copper import emt_copper_split as emt_copper_split
 from ._grf import GaussianRandomField as GaussianRandomField
 from ._ks_dataset import ks_trajectories as ks_trajectories
 from ._navier_stokes_dataset import li_forcing as li_forcing
