@@ -115,3 +115,20 @@ def test_vmapped_operator_over_points(getkey):
 def test_unknown_axis_name_is_refused():
     with pytest.raises(ValueError, match="unknown coordinate name"):
         partial_derivative(u, "w")
+
+
+def test_first_order_taylor_is_value_and_directional_derivative(x64):
+    # order 1 is the smallest allowed: [u, v . grad u] against the closed-form gradient
+    P = point()
+    exact = closed_forms(P)
+    direction = jnp.array([0.6, -0.8, 0.0])
+    value, first = taylor(u, P, direction, 1)
+    assert abs(value - u(P)) < 1e-15
+    assert abs(first - (0.6 * exact["x"] - 0.8 * exact["y"])) < 1e-13
+    with pytest.raises(ValueError, match="order >= 1, got 0"):
+        taylor(u, P, direction, 0)
+
+
+def test_derivative_without_coordinates_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"at least one coordinate, e\.g\. partial_derivative"):
+        partial_derivative(u)
