@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "data": {"_types", "sim", "pde", "ops"},
     "train": {"_types", "_precision", "config", "nn", "losses", "sampling"},
     "uq": {"_types", "nn", "train"},
-    "potentials": {"_types", "nn", "train", "atoms", "sim"},
+    "potentials": {"_types", "_precision", "nn", "train", "atoms", "sim"},
     "distributed": {"_types", "train"},
     "viz": {"_types", "analysis"},
     "workflow": {
