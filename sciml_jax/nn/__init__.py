@@ -10,6 +10,9 @@ from ._fno import FNO as FNO
 from ._fno import FNOBlock as FNOBlock
 from ._fno import PointwiseLinear as PointwiseLinear
 from ._fno import SpectralConv as SpectralConv
+from ._graph import AbstractInteratomicModel as AbstractInteratomicModel
+from ._graph import AtomGraph as AtomGraph
+from ._graph import atom_graph as atom_graph
 from ._interop import PureFunctionModel as PureFunctionModel
 from ._interop import from_linen as from_linen
 from ._interop import from_nnx as from_nnx
@@ -17,7 +20,15 @@ from ._interop import linen_mlp as linen_mlp
 from ._mlp import MLP as MLP
 from ._mlp import Ansatz as Ansatz
 from ._mlp import Dense as Dense
+from ._nequip import NequIP as NequIP
 from ._odd import OddInAxis as OddInAxis
+from ._painn import PaiNN as PaiNN
 from ._pirate import PirateNet as PirateNet
+from ._radial import bessel_basis as bessel_basis
+from ._radial import cosine_cutoff as cosine_cutoff
+from ._radial import gaussian_basis as gaussian_basis
+from ._radial import polynomial_envelope as polynomial_envelope
+from ._schnet import SchNet as SchNet
+from ._schnet import shifted_softplus as shifted_softplus
 from ._stefan import StefanAnsatz as StefanAnsatz
 from ._unet import UNet as UNet
