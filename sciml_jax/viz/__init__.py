@@ -15,6 +15,7 @@ from ._md import plot_rdf as plot_rdf
 from ._operators import plot_operator_samples_1d as plot_operator_samples_1d
 from ._operators import plot_rollout_error as plot_rollout_error
 from ._potential_fits import plot_energy_volume as plot_energy_volume
+from ._potential_fits import plot_learning_curves as plot_learning_curves
 from ._potential_fits import plot_parity as plot_parity
 from ._simulators import plot_energy_error as plot_energy_error
 from ._simulators import plot_loss_terms as plot_loss_terms

@@ -46,3 +46,32 @@ def plot_energy_volume(scans: Mapping[str, tuple], *, title: str = "equation of 
     axis.legend()
     figure.tight_layout()
     return figure
+
+
+def plot_learning_curves(
+    sizes, curves: Mapping[str, "list[float]"], *, ylabel: str = "test MAE", title: str = ""
+):
+    """Test error against training-set size on log-log axes, one line per model, as in
+    learning-curve plots of the QM9 literature (a straight line is a power law).
+
+    **Arguments:** `sizes` the training sizes; `curves` `label: errors` (one per size).
+
+    **Returns:** a matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(5, 4))
+    for label, errors in curves.items():
+        if len(errors) != len(sizes):
+            raise ValueError(
+                f"curve {label!r} has {len(errors)} errors for {len(sizes)} sizes; "
+                "give one error per training size."
+            )
+        axis.loglog(sizes, errors, "o-", label=label)
+    axis.set_xlabel("training molecules")
+    axis.set_ylabel(ylabel)
+    axis.grid(True, which="both", lw=0.3)
+    axis.legend()
+    axis.set_title(title)
+    figure.tight_layout()
+    return figure
