@@ -1,3 +1,8 @@
+from ._clustering import cluster_purity as cluster_purity
+from ._clustering import dbscan_clusters as dbscan_clusters
+from ._composition import composition_features as composition_features
+from ._composition import element_property as element_property
+from ._composition import parse_formula as parse_formula
 from ._convergence import fit_convergence_order as fit_convergence_order
 from ._diagnostics import compiled_memory_bytes as compiled_memory_bytes
 from ._diagnostics import gradient_check as gradient_check
@@ -11,7 +16,12 @@ from ._rollout_metrics import blowup_step as blowup_step
 from ._rollout_metrics import energy_per_step as energy_per_step
 from ._rollout_metrics import geometric_mean_nrmse as geometric_mean_nrmse
 from ._rollout_metrics import nrmse_per_step as nrmse_per_step
+from ._shapley import exact_shapley_values as exact_shapley_values
 from ._stability import fourier_symbol as fourier_symbol
 from ._stability import jacobian_spectrum as jacobian_spectrum
 from ._stability import max_stable_dt as max_stable_dt
 from ._stability import spectral_radius as spectral_radius
+from ._tolerance_factor import IonicRadius as IonicRadius
+from ._tolerance_factor import goldschmidt_tolerance_factor as goldschmidt_tolerance_factor
+from ._tolerance_factor import perovskite_radii as perovskite_radii
+from ._tolerance_factor import shannon_radius as shannon_radius
