@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sciml_jax.nn import FNO, MLP, DeepONet, UNet
@@ -48,9 +48,13 @@ def _call(name, x):
     name=st.sampled_from(sorted(GOOD_INPUT)),
     shape=st.lists(st.integers(1, 9), min_size=1, max_size=3).map(tuple),
 )
+@example(name="fno", shape=(2, 5))  # one point short of the retained modes
+@example(name="fno", shape=(2, 1))
 def test_models_refuse_wrong_shapes_by_name(name, shape):
     if shape == GOOD_INPUT[name] or (name == "mlp" and shape[0] == 3):
         return  # a valid input (an MLP point may carry trailing batch axes)
+    if name == "fno" and len(shape) == 2 and shape[0] == 2 and shape[1] >= 6:
+        return  # valid: an rfft of n >= 6 points holds the 4 retained modes
     with pytest.raises(ValueError, match=r"got|expect") as info:
         _call(name, jnp.zeros(shape))
     assert str(shape) in str(info.value) or str(shape)[:-1] in str(info.value)

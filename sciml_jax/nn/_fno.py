@@ -131,8 +131,9 @@ class SpectralConv(eqx.Module):
     def num_spatial_dims(self) -> int:
         return len(self.modes)
 
-    def _check_grid(self, grid: tuple[int, ...]) -> None:
+    def _check_grid(self, grid: tuple[int, ...], shape: tuple[int, ...] | None = None) -> None:
         d = self.num_spatial_dims
+        given = f"an input of shape {shape}" if shape is not None else f"spatial shape {grid}"
         if len(grid) != d:
             raise ValueError(
                 f"SpectralConv with {d} spatial dims got an input with spatial shape {grid}; "
@@ -143,9 +144,11 @@ class SpectralConv(eqx.Module):
             needed = m if axis == d - 1 else 2 * m
             limit = n // 2 + 1 if axis == d - 1 else n
             if needed > limit:
+                # rfft keeps n // 2 + 1 modes on the last axis; the others keep +-k corners.
+                least = max(1, 2 * m - 2) if axis == d - 1 else 2 * m
                 raise ValueError(
-                    f"grid size {n} along spatial axis {axis} cannot resolve modes={m}; "
-                    f"use at least {2 * m - (1 if axis == d - 1 else 0)} points or fewer modes."
+                    f"got {given}: grid size {n} along spatial axis {axis} cannot resolve "
+                    f"modes={m}; expected at least {least} points there, or use fewer modes."
                 )
 
     def __call__(self, v: Float[Array, " in *grid"]) -> Float[Array, " out *grid"]:
@@ -421,8 +424,10 @@ class FNO(eqx.Module):
                 f"{in_channels} channels on axis 0 and a real floating dtype; cast with "
                 "a.astype(jnp.float32) or build the FNO with matching in_channels."
             )
-        a = eqx.error_if(a, ~jnp.all(jnp.isfinite(a)), "FNO input contains NaN or inf.")
         grid = a.shape[1:]
+        padded = tuple(n + math.ceil(self.padding_fraction * n) for n in grid)
+        self.blocks[0].spectral._check_grid(padded, shape=a.shape)
+        a = eqx.error_if(a, ~jnp.all(jnp.isfinite(a)), "FNO input contains NaN or inf.")
         # Work channels-last inside: every pointwise map is then one contiguous GEMM.
         a = jnp.moveaxis(a, 0, -1)
         if self.append_grid:
