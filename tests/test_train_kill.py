@@ -174,13 +174,19 @@ def test_sigkill_at_20_random_moments_resumes_bit_identically(tmp_path):
                 time.sleep(rng.uniform(0.0, 1.0))
             else:
                 # A few chunks on, then anywhere inside the compute/log/checkpoint cycle.
-                target = before + CHUNK * rng.randint(1, 4)
-                assert target < STEPS, "the run would finish before the kill: raise STEPS"
+                # The cycle is timed on this very run (the chunk before `target`), so a
+                # change of load on a shared machine cannot stretch the sleep by chunks.
+                target = before + CHUNK * rng.randint(2, 5)
+                assert target + 3 * CHUNK < STEPS, "the run would finish before the kill"
                 deadline = time.time() + 120
-                while newest_step(killed_dir) < target:
+                marks = {}
+                while (step := newest_step(killed_dir)) < target:
                     assert time.time() < deadline, "no progress within 120 s"
+                    if step >= target - CHUNK:
+                        marks.setdefault("previous", time.perf_counter())
                     time.sleep(0.002)
-                time.sleep(rng.uniform(0.0, 2 * chunk_seconds))
+                cycle = time.perf_counter() - marks.get("previous", time.perf_counter())
+                time.sleep(rng.uniform(0.0, 2 * min(cycle or chunk_seconds, chunk_seconds)))
             os.kill(pid, signal.SIGKILL)
             assert zygote.wait(pid) == -signal.SIGKILL, "the run finished before the kill"
             for path in list_checkpoints(killed_dir / "checkpoints"):
