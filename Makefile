@@ -21,7 +21,7 @@ demo: $(STAMP)
 	JAX_PLATFORMS=cpu $(BIN)/sciml run $(DEMO_CONFIG)
 
 test: $(STAMP)
-	JAX_PLATFORMS=cpu $(BIN)/python -m pytest -q
+	JAX_PLATFORMS=cpu $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Slow (minutes per module; not part of `make test`): mutmut over the core modules, each
 # against its own tests, on a seeded sample of MUTATION_SAMPLE mutants per module.
