@@ -1,5 +1,12 @@
 from ._deeponet import DeepONet as DeepONet
 from ._deflated import Deflated as Deflated
+from ._descriptors import angular_symmetry_functions as angular_symmetry_functions
+from ._descriptors import atom_symmetry_functions as atom_symmetry_functions
+from ._descriptors import coulomb_matrix as coulomb_matrix
+from ._descriptors import coulomb_matrix_eigenvalues as coulomb_matrix_eigenvalues
+from ._descriptors import molecule_symmetry_functions as molecule_symmetry_functions
+from ._descriptors import radial_symmetry_functions as radial_symmetry_functions
+from ._descriptors import sorted_inverse_distances as sorted_inverse_distances
 from ._dilated_resnet import DilatedResNet as DilatedResNet
 from ._embeddings import AbstractEmbedding as AbstractEmbedding
 from ._embeddings import FourierFeatures as FourierFeatures
