@@ -58,6 +58,16 @@ def _graphs(qm9, rows, cutoff, species_of):
     )
 
 
+def _train_config_for(train, steps: int):
+    """`train` for a run of `steps`, its cosine decay stretched over exactly that run."""
+    schedule = train.optimizer.schedule
+    if schedule.name == "warmup_cosine":
+        decay = max(1, steps - schedule.warmup_steps)
+        schedule = dataclasses.replace(schedule, decay_steps=decay)
+    optimizer = dataclasses.replace(train.optimizer, schedule=schedule)
+    return dataclasses.replace(train, steps=steps, optimizer=optimizer)
+
+
 def run(config: Config, run) -> dict:
     p, m = config.problem, config.model
     if len(p.steps) != len(p.train_sizes):
@@ -81,7 +91,7 @@ def run(config: Config, run) -> dict:
                 kind, ELEMENTS, cutoff=m.cutoff, key=jr.key(config.seed), **hyper
             )
             potential = potentials.with_statistics(potential, train)
-            train_config = dataclasses.replace(config.train, steps=steps)
+            train_config = _train_config_for(config.train, steps)
             start = time.perf_counter()
             result = potentials.train_potential(
                 potential,
