@@ -9,6 +9,8 @@ from ._epochs import epoch_protocol as epoch_protocol
 from ._epochs import seconds_per_epoch as seconds_per_epoch
 from ._errors import DivergenceError as DivergenceError
 from ._errors import NonFiniteLossError as NonFiniteLossError
+from ._freeze import count_trainable as count_trainable
+from ._freeze import freeze_except as freeze_except
 from ._langevin import LangevinState as LangevinState
 from ._langevin import psgld as psgld
 from ._langevin import sgld as sgld
