@@ -29,7 +29,7 @@ from sciml_jax import workflow as wf
 from sciml_jax.config import OptimizerConfig, ScheduleConfig, TrainConfig, spec
 from sciml_jax.data import Normalizer, burgers_dataset
 from sciml_jax.sampling import MinibatchSampler
-from sciml_jax.train import RunDir, count_trainable, epoch_protocol, fit, freeze_except
+from sciml_jax.train import count_trainable, epoch_protocol, fit, freeze_except
 from sciml_jax.viz import plot_histories, plot_operator_samples_1d
 
 DESCRIPTION = "FNO transfer Burgers nu=0.1 -> nu=0.05 (50 samples): frozen fine-tune vs scratch"
@@ -87,10 +87,6 @@ Config = wf.experiment_config(
 )
 
 
-def steps_to_error(curve: list[tuple[int, float]], error: float) -> int | None:
-    """The first step of `curve` `[(step, error), ...]` whose error is `<= error`."""
-    return next((step for step, value in curve if value <= error), None)
-
 
 def _target_train(t: TransferConfig) -> TrainConfig:
     schedule = (
@@ -107,10 +103,6 @@ def _target_train(t: TransferConfig) -> TrainConfig:
         progress=False,
     )
 
-
-def _sub_run(run: RunDir | None, name: str) -> RunDir | None:
-    """A run folder of its own per fit, so each resumes from its own checkpoints."""
-    return None if run is None else RunDir(run.path / name)
 
 
 def run(config: Config, run) -> dict:
@@ -164,7 +156,7 @@ def run(config: Config, run) -> dict:
         dataclasses.replace(source_train, eval_every=None),
         key=source_key,
         sampler=sampler,
-        run=_sub_run(run, "source"),
+        run=wf.sub_run(run, "source"),
     )
     source_net = source_fit.model
 
@@ -179,7 +171,7 @@ def run(config: Config, run) -> dict:
             target_train,
             key=key,
             sampler=MinibatchSampler(target_data, min(t.batch_size, d.num_target)),
-            run=_sub_run(run, name),
+            run=wf.sub_run(run, name),
             eval_fn=lambda n: {"test_rel_l2": test_error(n, *norms)},
             frozen=frozen,
         )
@@ -218,7 +210,7 @@ def run(config: Config, run) -> dict:
         where = TRAINABLE[mode]
         frozen = None if where is None else freeze_except(source_net, where)
         tuned, curve = target_fit(f"finetune_{mode}", source_net, tune_norms, key, frozen)
-        steps = steps_to_error(curve, best_error)
+        steps = wf.steps_to_error(curve, best_error)
         summary["trainable_parameters"][mode] = count_trainable(source_net, frozen)
         # None: never reached, or scratch never improved on its initial error.
         ratio = None if steps is None or best_step == 0 else steps / best_step

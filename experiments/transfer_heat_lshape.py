@@ -58,7 +58,7 @@ from sciml_jax.losses import pointwise, residual_loss
 from sciml_jax.nn import Ansatz
 from sciml_jax.pde import Heat
 from sciml_jax.sampling import CollocationSampler
-from sciml_jax.train import RunDir, count_trainable, fit, freeze_except
+from sciml_jax.train import count_trainable, fit, freeze_except
 from sciml_jax.viz import plot_histories
 
 DESCRIPTION = "Heat PINN square -> L-shape by the physics loss: frozen fine-tune vs scratch"
@@ -161,10 +161,6 @@ def make_model(network, problem: ProblemConfig, *, lshape: bool) -> Ansatz:
     return Ansatz(network, transform)
 
 
-def steps_to_error(curve: list[tuple[int, float]], error: float) -> int | None:
-    """The first step of `curve` `[(step, error), ...]` whose error is `<= error`."""
-    return next((step for step, value in curve if value <= error), None)
-
 
 def heat_reference(
     grid: int,
@@ -251,10 +247,6 @@ def _train_config(steps: int, t: TransferConfig) -> TrainConfig:
     )
 
 
-def _sub_run(run: RunDir | None, name: str) -> RunDir | None:
-    """A run folder of its own per fit, so each resumes from its own checkpoints."""
-    return None if run is None else RunDir(run.path / name)
-
 
 def run(config: Config, run) -> dict:
     p, r, t = config.problem, config.reference, config.transfer
@@ -336,7 +328,7 @@ def run(config: Config, run) -> dict:
             _train_config(steps, t),
             key=key,
             sampler=sampler(domain),
-            run=_sub_run(run, name),
+            run=wf.sub_run(run, name),
             eval_fn=lambda m: {"test_rel_l2": test.error(m)},
             frozen=frozen,
         )
@@ -387,7 +379,7 @@ def run(config: Config, run) -> dict:
         _, curve = train(
             f"finetune_{mode}", transferred, lshape, tests["lshape"], key, t.steps, frozen
         )
-        steps = steps_to_error(curve, best_error)
+        steps = wf.steps_to_error(curve, best_error)
         summary["trainable_parameters"][mode] = count_trainable(transferred, frozen)
         # None: never reached, or scratch never improved on its initial error.
         ratio = None if steps is None or best_step == 0 else steps / best_step
