@@ -87,7 +87,6 @@ Config = wf.experiment_config(
 )
 
 
-
 def _target_train(t: TransferConfig) -> TrainConfig:
     schedule = (
         ScheduleConfig()
@@ -102,7 +101,6 @@ def _target_train(t: TransferConfig) -> TrainConfig:
         optimizer=OptimizerConfig(name="adam", learning_rate=t.learning_rate, schedule=schedule),
         progress=False,
     )
-
 
 
 def run(config: Config, run) -> dict:
@@ -183,7 +181,7 @@ def run(config: Config, run) -> dict:
     tune_norms = tgt_norms if t.refit_normalizers else src_norms
     scratch_net = wf.fno_from_config(1, config.model, key=scratch_key)
     scratch, scratch_curve = target_fit("scratch", scratch_net, tgt_norms, scratch_key)
-    best_step, best_error = min(scratch_curve, key=lambda pair: (pair[1], pair[0]))
+    best_step, best_error = wf.best_point(scratch_curve)
 
     summary = {
         "source_viscosity": d.source_viscosity,
@@ -210,17 +208,9 @@ def run(config: Config, run) -> dict:
         where = TRAINABLE[mode]
         frozen = None if where is None else freeze_except(source_net, where)
         tuned, curve = target_fit(f"finetune_{mode}", source_net, tune_norms, key, frozen)
-        steps = wf.steps_to_error(curve, best_error)
         summary["trainable_parameters"][mode] = count_trainable(source_net, frozen)
-        # None: never reached, or scratch never improved on its initial error.
-        ratio = None if steps is None or best_step == 0 else steps / best_step
-        summary["steps_to_scratch_error"][mode] = steps
-        summary["ratio"][mode] = ratio
-        summary["ratio_at_most_one_third"][mode] = ratio is not None and ratio <= 1 / 3
-        summary["finetune"][mode] = {
-            "best_test_rel_l2": min(value for _, value in curve),
-            "final_test_rel_l2": curve[-1][1],
-        }
+        for name, value in wf.transfer_scores(curve, scratch_curve).items():
+            summary[name][mode] = value
         curves[f"finetune_{mode}"] = curve
         models[mode] = wf.NormalizedOperator(tuned.model, *tune_norms)
 

@@ -161,7 +161,6 @@ def make_model(network, problem: ProblemConfig, *, lshape: bool) -> Ansatz:
     return Ansatz(network, transform)
 
 
-
 def heat_reference(
     grid: int,
     corner,
@@ -245,7 +244,6 @@ def _train_config(steps: int, t: TransferConfig) -> TrainConfig:
         ),
         progress=False,
     )
-
 
 
 def run(config: Config, run) -> dict:
@@ -353,7 +351,7 @@ def run(config: Config, run) -> dict:
     scratch, scratch_curve = train(
         "scratch", scratch_model, lshape, tests["lshape"], init_keys[0], t.steps
     )
-    best_step, best_error = min(scratch_curve, key=lambda pair: (pair[1], pair[0]))
+    best_step, best_error = wf.best_point(scratch_curve)
     summary = {
         "diffusivity": p.diffusivity,
         "final_time": p.final_time,
@@ -379,17 +377,9 @@ def run(config: Config, run) -> dict:
         _, curve = train(
             f"finetune_{mode}", transferred, lshape, tests["lshape"], key, t.steps, frozen
         )
-        steps = wf.steps_to_error(curve, best_error)
         summary["trainable_parameters"][mode] = count_trainable(transferred, frozen)
-        # None: never reached, or scratch never improved on its initial error.
-        ratio = None if steps is None or best_step == 0 else steps / best_step
-        summary["steps_to_scratch_error"][mode] = steps
-        summary["ratio"][mode] = ratio
-        summary["ratio_at_most_one_third"][mode] = ratio is not None and ratio <= 1 / 3
-        summary["finetune"][mode] = {
-            "best_test_rel_l2": min(value for _, value in curve),
-            "final_test_rel_l2": curve[-1][1],
-        }
+        for name, value in wf.transfer_scores(curve, scratch_curve).items():
+            summary[name][mode] = value
         curves[f"finetune_{mode}"] = curve
 
     if run is not None:

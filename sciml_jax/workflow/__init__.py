@@ -52,5 +52,7 @@ from ._pinn import save_curves as save_curves
 from ._registry import available_experiments as available_experiments
 from ._registry import experiments_dir as experiments_dir
 from ._registry import load_experiment as load_experiment
+from ._transfer import best_point as best_point
 from ._transfer import steps_to_error as steps_to_error
 from ._transfer import sub_run as sub_run
+from ._transfer import transfer_scores as transfer_scores
