@@ -38,6 +38,7 @@ import numpy as np
 from sciml_jax import analysis, data, nn
 from sciml_jax import workflow as wf
 from sciml_jax.config import spec
+from sciml_jax.viz import plot_clusters_and_shapley, plot_tolerance_and_power_law
 
 DESCRIPTION = "Tolerance factors, composition features, power law, QM9 DBSCAN and Shapley"
 
@@ -336,57 +337,6 @@ def _csv(rows):
     return buffer.getvalue()
 
 
-def _figure_materials(rows, window, power):
-    import matplotlib.pyplot as plt
-
-    symbols, x, y, k, const, r2 = power
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    order = sorted(range(len(rows)), key=lambda i: rows[i]["t"])
-    colours = ["tab:blue" if rows[i]["perovskite"] else "tab:red" for i in order]
-    left.barh(range(len(order)), [rows[i]["t"] for i in order], color=colours)
-    left.set_yticks(range(len(order)), [rows[i]["formula"] for i in order], fontsize=7)
-    left.axvspan(*window, color="0.9", zorder=0)
-    left.set_xlim(0.65, 1.2)
-    left.set_xlabel("Goldschmidt tolerance factor t (Shannon radii)")
-    left.set_title("blue: perovskite, red: not; grey band: classified perovskite")
-    right.loglog(x, y, "o", ms=4)
-    grid = np.geomspace(x.min(), x.max(), 50)
-    right.loglog(grid, const * grid**k, "k-", label=f"fit: k = {k:.2f}, R^2(log) = {r2:.2f}")
-    for s, xi, yi in zip(symbols, x, y, strict=True):
-        if s in {"H", "He", "Li", "Cs", "Ne", "C", "O", "Fr", "Rn", "Au", "Hg"}:
-            right.annotate(s, (xi, yi), fontsize=7)
-    right.set_xlabel("covalent radius (pm)")
-    right.set_ylabel("dipole polarizability (bohr^3)")
-    right.legend()
-    right.set_title("elements: alpha = c r^k")
-    figure.tight_layout()
-    return figure
-
-
-def _figure_qm9(clusters, shapley_names, attributions):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    eps = [r["eps"] for r in clusters]
-    left.plot(eps, [r["n_clusters"] for r in clusters], "o-", label="clusters")
-    twin = left.twinx()
-    twin.plot(eps, [r["noise_fraction"] for r in clusters], "s--", color="tab:red")
-    twin.set_ylabel("noise fraction", color="tab:red")
-    left.set_xlabel("DBSCAN eps (Coulomb eigenvalue distance)")
-    left.set_ylabel("clusters")
-    left.set_title("QM9 sample: DBSCAN on Coulomb-matrix spectra")
-    positions = np.arange(len(shapley_names))
-    for shift, (label, values) in zip((-0.2, 0.2), attributions.items(), strict=True):
-        right.bar(positions + shift, np.abs(values).mean(0), width=0.4, label=label)
-    right.set_xticks(positions, shapley_names, rotation=45, fontsize=8)
-    right.set_yscale("log")
-    right.set_ylabel("mean |Shapley value| (eV)")
-    right.set_title("U0 models: exact Shapley attributions")
-    right.legend()
-    figure.tight_layout()
-    return figure
-
-
 def run(config: Config, run) -> dict:
     start = time.perf_counter()
     rows = _perovskites(config.perovskites)
@@ -430,8 +380,20 @@ def run(config: Config, run) -> dict:
             features=np.array(names),
             **{f"{label}_values": v for label, v in attributions.items()},
         )
-        run.save_figure(
-            _figure_materials(rows, config.perovskites.window, power), "perovskites_power_law"
+        symbols, x, y, k, const, r2 = power
+        tolerance = {r["formula"]: (r["t"], r["perovskite"]) for r in rows}
+        figure = plot_tolerance_and_power_law(
+            tolerance,
+            config.perovskites.window,
+            symbols,
+            x,
+            y,
+            exponent=k,
+            constant=const,
+            r2_log=r2,
         )
-        run.save_figure(_figure_qm9(clusters, names, attributions), "qm9_clusters_shapley")
+        run.save_figure(figure, "perovskites_power_law")
+        scan = [[r[key] for r in clusters] for key in ("eps", "n_clusters", "noise_fraction")]
+        figure = plot_clusters_and_shapley(*scan, names, attributions)
+        run.save_figure(figure, "qm9_clusters_shapley")
     return summary

@@ -5,6 +5,8 @@ from ._curves import plot_curves_and_errors as plot_curves_and_errors
 from ._curves import plot_equation_of_state as plot_equation_of_state
 from ._curves import plot_front as plot_front
 from ._curves import plot_histories as plot_histories
+from ._descriptors import plot_clusters_and_shapley as plot_clusters_and_shapley
+from ._descriptors import plot_tolerance_and_power_law as plot_tolerance_and_power_law
 from ._fields import plot_field as plot_field
 from ._fields import save_field_comparison as save_field_comparison
 from ._inverse import plot_field_panels as plot_field_panels
