@@ -25,6 +25,9 @@ from ._simulators import plot_neural_ode_fit as plot_neural_ode_fit
 from ._simulators import plot_ode_trajectory as plot_ode_trajectory
 from ._simulators import plot_solution_against_reference as plot_solution_against_reference
 from ._simulators import plot_spacetime_spectrum as plot_spacetime_spectrum
+from ._stability import plot_amplification_factors as plot_amplification_factors
+from ._stability import plot_error_by_margin as plot_error_by_margin
+from ._stability import plot_rollout_growth as plot_rollout_growth
 from ._training import plot_history as plot_history
 from ._uq import plot_coverage_curve as plot_coverage_curve
 from ._uq import plot_function_bands as plot_function_bands
