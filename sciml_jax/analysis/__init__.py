@@ -16,6 +16,15 @@ from ._rollout_metrics import blowup_step as blowup_step
 from ._rollout_metrics import energy_per_step as energy_per_step
 from ._rollout_metrics import geometric_mean_nrmse as geometric_mean_nrmse
 from ._rollout_metrics import nrmse_per_step as nrmse_per_step
+from ._roofline import DevicePeaks as DevicePeaks
+from ._roofline import Roofline as Roofline
+from ._roofline import StepCost as StepCost
+from ._roofline import best_time as best_time
+from ._roofline import bound_of as bound_of
+from ._roofline import measure_peaks as measure_peaks
+from ._roofline import roofline as roofline
+from ._roofline import roofline_point as roofline_point
+from ._roofline import step_cost as step_cost
 from ._shapley import exact_shapley_values as exact_shapley_values
 from ._stability import fourier_symbol as fourier_symbol
 from ._stability import jacobian_spectrum as jacobian_spectrum

@@ -50,6 +50,29 @@ def compiled_memory_bytes(fn: Callable, *args) -> int:
     A deterministic, backend-reported figure (`memory_analysis().temp_size_in_bytes`):
     use it to compare, e.g., a gradient through a rollout with and without checkpointing.
     """
-    compiled = jax.jit(fn).lower(*args).compile()
+    return compiled_memory_stats(jax.jit(fn).lower(*args).compile())["temp_bytes"]
+
+
+def compiled_memory_stats(compiled) -> dict[str, int]:
+    """The memory analysis of a compiled computation (`jax.jit(f).lower(...).compile()`).
+
+    **Returns:** `{"peak_bytes", "temp_bytes", "argument_bytes", "output_bytes",
+    "alias_bytes"}`. Where the backend reports no peak (older jaxlibs), the peak is
+    `argument + output + temp - alias` (buffers live at once at worst).
+    """
     analysis = compiled.memory_analysis()
-    return int(analysis.temp_size_in_bytes)
+    stats = {
+        "temp_bytes": int(analysis.temp_size_in_bytes),
+        "argument_bytes": int(analysis.argument_size_in_bytes),
+        "output_bytes": int(analysis.output_size_in_bytes),
+        "alias_bytes": int(analysis.alias_size_in_bytes),
+    }
+    peak = getattr(analysis, "peak_memory_in_bytes", 0)
+    if not peak:
+        peak = (
+            stats["argument_bytes"]
+            + stats["output_bytes"]
+            + stats["temp_bytes"]
+            - stats["alias_bytes"]
+        )
+    return {"peak_bytes": int(peak), **stats}

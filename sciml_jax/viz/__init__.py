@@ -19,6 +19,7 @@ from ._operators import plot_rollout_error as plot_rollout_error
 from ._potential_fits import plot_energy_volume as plot_energy_volume
 from ._potential_fits import plot_learning_curves as plot_learning_curves
 from ._potential_fits import plot_parity as plot_parity
+from ._roofline import plot_roofline as plot_roofline
 from ._simulators import plot_energy_error as plot_energy_error
 from ._simulators import plot_loss_terms as plot_loss_terms
 from ._simulators import plot_neural_ode_fit as plot_neural_ode_fit
