@@ -52,7 +52,7 @@ INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
 
 
 def run(config: Config, run) -> dict:
-    d, m, p = config.data, config.model, config.protocol
+    d = config.data
     store = max(d.train_resolution, *d.eval_resolutions)
     for res in (d.train_resolution, *d.eval_resolutions):
         if store % res:
@@ -89,21 +89,16 @@ def run(config: Config, run) -> dict:
             predict(wf.NormalizedOperator(net, a_norm, u_norm), batch["a"]), batch["u"]
         )
 
-    def test_error(net, step: int) -> float:  # on every `step`-th point of the stored grid
+    def test_error(net, step: int = stride) -> float:  # every `step`-th point of the grid
         model = wf.NormalizedOperator(net, a_norm, u_norm)
         return wf.batched_rel_l2(predict, model, a_test[:, :, ::step], u_test[:, :, ::step])
 
-    result, sampler = wf.fit_epochs(
-        wf.fno_from_config(1, m, key=model_key),
-        loss_fn,
-        config.train,
-        p,
-        {"a": a_train, "u": u_train},
-        key=train_key,
-        run=run,
-        eval_fn=lambda net: {"test_rel_l2": test_error(net, stride)},
+    net = wf.fno_from_config(1, config.model, key=model_key)
+    train_set = {"a": a_train, "u": u_train}
+    result, protocol = wf.fit_operator(
+        net, loss_fn, config, train_set, test_error, key=train_key, run=run
     )
-    summary = {"train_resolution": d.train_resolution, **wf.protocol_summary(result, sampler, p, d)}
+    summary = {"train_resolution": d.train_resolution, **protocol}
     for res in sorted(set(d.eval_resolutions)):
         summary[f"test_rel_l2_{res}"] = test_error(result.model, store // res)
     if run is not None:

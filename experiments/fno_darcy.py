@@ -50,7 +50,7 @@ INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
 
 
 def run(config: Config, run) -> dict:
-    d, m, p = config.data, config.model, config.protocol
+    d, m = config.data, config.model
     data = darcy_dataset(
         d.num_train + d.num_test,
         resolution=d.resolution,
@@ -75,22 +75,13 @@ def run(config: Config, run) -> dict:
         prediction = jax.lax.map(lambda x: decoded(net, x), encoded, batch_size=25)
         return wf.mean_rel_l2(prediction, u_test)
 
-    result, sampler = wf.fit_epochs(
-        wf.fno_from_config(1, m, num_spatial_dims=2, key=model_key),
-        loss_fn,
-        config.train,
-        p,
-        {"a": a_norm.encode(a_train), "u": u_train},
-        key=train_key,
-        run=run,
-        eval_fn=lambda net: {"test_rel_l2": test_error(net)},
+    net = wf.fno_from_config(1, m, num_spatial_dims=2, key=model_key)
+    train_set = {"a": a_norm.encode(a_train), "u": u_train}
+    result, protocol = wf.fit_operator(
+        net, loss_fn, config, train_set, test_error, key=train_key, run=run
     )
-    summary = {
-        "test_rel_l2": float(test_error(result.model)),
-        **wf.protocol_summary(result, sampler, p, d),
-        "resolution": d.resolution,
-        "solve_points": d.solve_points,
-    }
+    summary = {"test_rel_l2": float(test_error(result.model)), **protocol}
+    summary |= {"resolution": d.resolution, "solve_points": d.solve_points}
     if run is not None:
         model = wf.NormalizedOperator(result.model, a_norm, u_norm)
         wf.save_prediction(run, predict, model, a_test[:4], u_test[:4])

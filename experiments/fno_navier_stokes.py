@@ -56,7 +56,7 @@ INPUT_KEY, input_shape, model_template, predict = wf.operator_artifact(
 
 
 def run(config: Config, run) -> dict:
-    d, m, p = config.data, config.model, config.protocol
+    d = config.data
     if d.input_steps + d.output_steps > round(d.final_time) + 1:
         raise ValueError(
             f"input_steps + output_steps = {d.input_steps + d.output_steps} "
@@ -88,19 +88,11 @@ def run(config: Config, run) -> dict:
     def test_error(net):
         return wf.mean_rel_l2(predict(wf.WindowRollout(net, d.output_steps), a_test), u_test)
 
-    result, sampler = wf.fit_epochs(
-        wf.fno_from_config(d.input_steps, m, num_spatial_dims=2, key=model_key),
-        loss_fn,
-        config.train,
-        p,
-        {"a": a_train, "u": u_train},
-        key=train_key,
-        run=run,
-        eval_fn=lambda net: {"test_rel_l2": test_error(net)},
+    net = wf.fno_from_config(d.input_steps, config.model, num_spatial_dims=2, key=model_key)
+    train_set = {"a": a_train, "u": u_train}
+    result, protocol = wf.fit_operator(
+        net, loss_fn, config, train_set, test_error, key=train_key, run=run
     )
     if run is not None:
         wf.save_model(run, wf.WindowRollout(result.model, d.output_steps))
-    return {
-        "test_rel_l2": float(test_error(result.model)),
-        **wf.protocol_summary(result, sampler, p, d),
-    }
+    return {"test_rel_l2": float(test_error(result.model)), **protocol}

@@ -24,6 +24,7 @@ from ._operator import OperatorOnGrid as OperatorOnGrid
 from ._operator import WindowRollout as WindowRollout
 from ._operator import batched_rel_l2 as batched_rel_l2
 from ._operator import fit_epochs as fit_epochs
+from ._operator import fit_operator as fit_operator
 from ._operator import fno_from_config as fno_from_config
 from ._operator import identity_normalizer as identity_normalizer
 from ._operator import mean_rel_l2 as mean_rel_l2

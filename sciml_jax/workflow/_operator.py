@@ -162,6 +162,22 @@ def fit_epochs(
     return result, sampler
 
 
+def fit_operator(model, loss_fn, config, data, test_error, *, key, run) -> tuple[FitResult, dict]:
+    """`fit_epochs` of `model` by `config.train` and `config.protocol` on `data`, logging
+    `test_rel_l2 = test_error(net)` where `train.eval_every` asks for it.
+
+    **Returns:** the fit and its `protocol_summary` (with `config.data`'s sample counts).
+    """
+
+    def eval_fn(net):
+        return {"test_rel_l2": test_error(net)}
+
+    result, sampler = fit_epochs(
+        model, loss_fn, config.train, config.protocol, data, key=key, run=run, eval_fn=eval_fn
+    )
+    return result, protocol_summary(result, sampler, config.protocol, config.data)
+
+
 def protocol_summary(result: FitResult, sampler, protocol, data_config) -> dict:
     """The summary entries every FNO experiment reports."""
     return {
