@@ -56,6 +56,7 @@ def test_a_scan_body_is_counted_once_so_steps_are_analysed_alone():
     # the traffic is XLA's figure as it stands, not mixed with the memory analysis
     compiled = jax.jit(ten_steps).lower(a).compile()
     assert cost.temp_bytes > 0
+    assert cost.peak_bytes >= cost.argument_bytes + cost.output_bytes + cost.temp_bytes
     assert cost.bytes_accessed == cost_dict(compiled.cost_analysis())["bytes accessed"]
 
 

@@ -57,8 +57,10 @@ def compiled_memory_stats(compiled) -> dict[str, int]:
     """The memory analysis of a compiled computation (`jax.jit(f).lower(...).compile()`).
 
     **Returns:** `{"peak_bytes", "temp_bytes", "argument_bytes", "output_bytes",
-    "alias_bytes"}`. Where the backend reports no peak (older jaxlibs), the peak is
-    `argument + output + temp - alias` (buffers live at once at worst).
+    "alias_bytes"}`. `peak_bytes` is the larger of the backend's `peak_memory_in_bytes`
+    and `argument + output + temp - alias` (every buffer live at once): the CPU backend
+    of jax 0.10.2 reports a peak that leaves the temporaries out (a PINN step: 85 kB
+    "peak" beside 6.8 MB of temporaries), and older jaxlibs report none.
     """
     analysis = compiled.memory_analysis()
     stats = {
@@ -67,12 +69,6 @@ def compiled_memory_stats(compiled) -> dict[str, int]:
         "output_bytes": int(analysis.output_size_in_bytes),
         "alias_bytes": int(analysis.alias_size_in_bytes),
     }
-    peak = getattr(analysis, "peak_memory_in_bytes", 0)
-    if not peak:
-        peak = (
-            stats["argument_bytes"]
-            + stats["output_bytes"]
-            + stats["temp_bytes"]
-            - stats["alias_bytes"]
-        )
-    return {"peak_bytes": int(peak), **stats}
+    live = stats["argument_bytes"] + stats["output_bytes"] + stats["temp_bytes"]
+    peak = max(int(getattr(analysis, "peak_memory_in_bytes", 0)), live - stats["alias_bytes"])
+    return {"peak_bytes": peak, **stats}
