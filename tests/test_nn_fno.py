@@ -8,7 +8,7 @@ import jax.random as jr
 import numpy as np
 import pytest
 
-from sciml_jax.nn import FNO, DilatedResNet, SpectralConv, UNet
+from sciml_jax.nn import FNO, DilatedResNet, PointwiseLinear, SpectralConv, UNet
 
 
 def _bandlimited_1d(key, channels, n, kmax):
@@ -178,3 +178,18 @@ def test_dft_and_fft_evaluations_agree(grid, modes):
     fft = SpectralConv(3, 2, modes, d, method="fft", key=jr.key(14))
     v = jr.normal(jr.key(15), (3, *grid))
     np.testing.assert_allclose(eqx.filter_jit(dft)(v), eqx.filter_jit(fft)(v), atol=2e-6)
+
+
+def test_pointwise_linear_is_the_affine_channel_map_with_one_bias_per_channel(getkey):
+    layer = PointwiseLinear(3, 4, key=getkey())
+    assert layer.weight.shape == (4, 3) and layer.bias.shape == (4,)
+    v = jr.normal(getkey(), (3, 5, 6))
+    expected = jnp.einsum("oi,ixy->oxy", layer.weight, v) + layer.bias[:, None, None]
+    np.testing.assert_allclose(layer(v), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        layer.apply_channels_last(jnp.moveaxis(v, 0, -1)),
+        jnp.moveaxis(expected, 0, -1),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert PointwiseLinear(3, 4, use_bias=False, key=getkey()).bias is None
