@@ -6,6 +6,8 @@ import os
 # Four CPU devices, so sharding code paths run in the unit tests.
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Tests compile afresh; the persistent cache is tested on its own (test_compilation_cache).
+os.environ.setdefault("SCIML_COMPILATION_CACHE", "off")
 
 import jax  # noqa: E402
 import jax.random as jr  # noqa: E402

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sciml_jax"
 ALLOWED: dict[str, set[str]] = {
     "_types": set(),
     "_precision": set(),
+    "_compilation": set(),
     "config": set(),
     "geometry": {"_types"},
     "ops": {"_types", "geometry"},
@@ -27,10 +28,11 @@ ALLOWED: dict[str, set[str]] = {
     "nn": {"_types", "ops", "atoms"},
     "losses": {"_types", "pde", "ops", "analysis"},
     "data": {"_types", "sim", "pde", "ops"},
-    "train": {"_types", "_precision", "config", "nn", "losses", "sampling"},
+    "train": {"_types", "_precision", "config", "nn", "losses", "sampling", "distributed"},
     "uq": {"_types", "nn", "train"},
+    "inference": {"_types", "nn", "train", "uq", "sim", "data"},
     "potentials": {"_types", "_precision", "nn", "train", "atoms", "sim"},
-    "distributed": {"_types", "train"},
+    "distributed": {"_types"},
     "viz": {"_types", "analysis"},
     "workflow": {
         "_types",
@@ -51,9 +53,19 @@ ALLOWED: dict[str, set[str]] = {
         "uq",
         "atoms",
         "potentials",
+        "inference",
     },
-    "cli": {"_types", "_precision", "config", "workflow", "train", "viz"},
-    "__init__": {"_precision", "workflow"},
+    "cli": {
+        "_types",
+        "_precision",
+        "_compilation",
+        "config",
+        "workflow",
+        "train",
+        "viz",
+        "distributed",
+    },
+    "__init__": {"_precision", "_compilation", "workflow"},
     "__main__": {"cli"},
 }
 

@@ -129,7 +129,7 @@ def _fake_experiment(summary):
     "bad", [{"v0": math.nan}, {"b0": math.inf, "ok": 1.0}, {"nested": {"x": [1.0, -math.inf]}}]
 )
 def test_a_summary_with_non_finite_values_fails_naming_the_keys(tmp_path, capsys, bad):
-    config = types.SimpleNamespace(experiment="fake", precision="float32")
+    config = types.SimpleNamespace(experiment="fake", precision="float32", devices=1)
     status = _execute(_fake_experiment(bad), config, RunDir(tmp_path))
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert status == 3
@@ -141,7 +141,7 @@ def test_a_summary_with_non_finite_values_fails_naming_the_keys(tmp_path, capsys
 
 
 def test_a_finite_summary_completes(tmp_path):
-    config = types.SimpleNamespace(experiment="fake", precision="float32")
+    config = types.SimpleNamespace(experiment="fake", precision="float32", devices=1)
     status = _execute(_fake_experiment({"v0": 1.0, "n": None}), config, RunDir(tmp_path))
     assert status == 0
     assert json.loads((tmp_path / "summary.json").read_text())["status"] == "completed"

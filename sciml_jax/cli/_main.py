@@ -12,6 +12,7 @@ from pathlib import Path
 from ..config import ConfigError, apply_overrides, config_to_dict, load_yaml, parse_config
 from ..workflow import available_experiments as available
 from ..workflow import load_experiment
+from ._launch import launch
 
 
 def _parse(raw: dict, source: str):
@@ -25,17 +26,33 @@ def _parse(raw: dict, source: str):
 
 
 def _execute(experiment, config, run) -> int:
+    import jax
+
     from .. import set_precision
-    from ..train import DivergenceError, NonFiniteLossError
+    from .._compilation import CompileTimer
+    from ..distributed import use_devices
+    from ..train import DivergenceError, NonFiniteLossError, RunDir
 
     set_precision(config.precision)
+    if jax.process_count() > 1 and jax.process_index() > 0:
+        # Process 0 writes the run; the others keep their own copy of what they write.
+        run = RunDir.for_worker(run, jax.process_index())
     print(f"run directory: {run.path}", flush=True)
     start = time.perf_counter()
+    compile_timer = CompileTimer.start()
+
+    def timing() -> dict:
+        wall = time.perf_counter() - start
+        return {"compile_s": compile_timer.seconds, "run_s": wall - compile_timer.seconds}
+
     try:
-        summary = experiment.run(config, run) or {}
+        with use_devices(config.devices):
+            summary = experiment.run(config, run) or {}
     except (NonFiniteLossError, DivergenceError) as error:
         status = "diverged" if isinstance(error, DivergenceError) else "failed"
-        run.write_summary({"experiment": config.experiment, "status": status, "error": str(error)})
+        run.write_summary(
+            {"experiment": config.experiment, "status": status, "error": str(error), **timing()}
+        )
         print(f"error: {error}", file=sys.stderr)
         return 3
     except ConfigError as error:
@@ -58,6 +75,7 @@ def _execute(experiment, config, run) -> int:
             "status": status,
             **({"error": error} if error else {}),
             **summary,
+            **timing(),
             "wall_time_s": time.perf_counter() - start,
         }
     )
@@ -97,6 +115,9 @@ def _run(args) -> int:
     )
     run = RunDir.create(config.output_dir, config.experiment, name)
     run.save_config(config_to_dict(config))
+    if args.processes > 1:
+        return launch(run.path, args.processes, compile_cache=not args.no_compile_cache)
+    _compile_cache(args)
     return _execute(experiment, config, run)
 
 
@@ -112,7 +133,17 @@ def _resume(args) -> int:
             source=str(folder),
         )
     experiment, config = _parse(load_yaml(source), source)
+    if args.processes > 1:
+        return launch(folder, args.processes, compile_cache=not args.no_compile_cache)
+    _compile_cache(args)
     return _execute(experiment, config, RunDir(folder))
+
+
+def _compile_cache(args) -> None:
+    from .._compilation import enable_compilation_cache
+
+    if not args.no_compile_cache:
+        enable_compilation_cache()
 
 
 def _list(args) -> int:
@@ -162,6 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
     resume = verbs.add_parser("resume", help="continue a run from its last checkpoint")
     resume.add_argument("run_dir", help="runs/<experiment>/<run-name>")
     resume.set_defaults(handler=_resume)
+    for verb in (run, resume):
+        verb.add_argument(
+            "--processes",
+            type=_positive,
+            default=1,
+            help="start this many local processes joined by jax.distributed (127.0.0.1); "
+            "with devices=all the run uses every process's devices",
+        )
+        verb.add_argument(
+            "--no-compile-cache",
+            action="store_true",
+            help="do not use the persistent compilation cache (see SCIML_COMPILATION_CACHE)",
+        )
     predict = verbs.add_parser("predict", help="apply a finished run's model to new inputs")
     predict.add_argument("run_dir", help="runs/<experiment>/<run-name>, a finished run")
     predict.add_argument("--input", required=True, help="an .npz of inputs ('a' for operators)")
@@ -172,9 +216,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected a positive integer")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `sciml` and `python -m sciml_jax`; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.verb in ("run", "resume") and args.processes == 1:
+        # A worker started by `launch` (or by a cluster scheduler's environment) joins
+        # its job before any other JAX work.
+        from ..distributed import initialize_multihost
+
+        initialize_multihost()
     try:
         return args.handler(args)
     except (ConfigError, FileExistsError) as error:

@@ -123,6 +123,8 @@ def _check_bounds(value: Any, meta: typing.Mapping, key: str, source: str | None
             continue
         values = value if isinstance(value, tuple) else (value,)
         for item in values:
+            if isinstance(item, str):  # a named choice beside numbers, e.g. devices: all
+                continue
             if not ok(item, bound):
                 doc = f" ({meta['doc']})" if meta.get("doc") else ""
                 raise ConfigError(

@@ -105,5 +105,8 @@ class RunConfig:
     name: str | None = spec(None, doc="run name; default: config file name + time stamp")
     seed: int = spec(0, ge=0)
     precision: Literal["float32", "float64"] = "float32"
+    devices: int | Literal["all"] = spec(
+        1, ge=1, doc="devices to run on: a count, or all (every process's, with --processes)"
+    )
     output_dir: str = "runs"
     train: TrainConfig = field(default_factory=TrainConfig)

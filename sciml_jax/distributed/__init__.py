@@ -1,3 +1,11 @@
+from ._devices import Devices as Devices
+from ._devices import active_device_count as active_device_count
+from ._devices import active_mesh as active_mesh
+from ._devices import constrain_leading as constrain_leading
+from ._devices import constrain_replicated as constrain_replicated
+from ._devices import split_leading as split_leading
+from ._devices import to_local as to_local
+from ._devices import use_devices as use_devices
 from ._mesh import data_mesh as data_mesh
 from ._mesh import initialize_multihost as initialize_multihost
 from ._mesh import replicate as replicate

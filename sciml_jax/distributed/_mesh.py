@@ -71,5 +71,8 @@ def replicate(tree: PyTree, mesh: Mesh) -> PyTree:
     """Place a full copy of every array of `tree` on each device of the mesh."""
     sharding = NamedSharding(mesh, PartitionSpec())
     return jax.tree.map(
-        lambda leaf: jax.device_put(leaf, sharding) if isinstance(leaf, jax.Array) else leaf, tree
+        lambda leaf: (
+            jax.device_put(leaf, sharding) if isinstance(leaf, jax.Array | np.ndarray) else leaf
+        ),
+        tree,
     )

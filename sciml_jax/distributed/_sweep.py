@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from jax.sharding import NamedSharding, PartitionSpec
 
 from .._types import PyTree
+from ._devices import active_device_count
 from ._mesh import data_mesh
 
 
@@ -33,7 +34,8 @@ def sweep(
     - `fn`: a pure function of one (unbatched) parameter PyTree, e.g.
       `lambda nu: rollout_final(Burgers(1, L, N, dt, diffusivity=nu), u0, n)`.
     - `params`: a PyTree whose leaves share a leading sweep axis.
-    - `num_devices`: devices to use (default: all visible).
+    - `num_devices`: devices to use (default: the config's `devices` inside a run, see
+      `use_devices`; all visible outside one).
     - `batch_size`: entries vmapped at once per device (default: all). Besides bounding
       memory it can be faster on a CPU, where a chunk whose working set fits in cache
       beats one wide batch that spills: 256 Burgers solves at N=256 run 1.5x faster with
@@ -62,7 +64,7 @@ def sweep(
             f"sizes {sorted(map(str, sizes))}. Stack the parameters with jnp.stack."
         )
     (size,) = sizes
-    mesh = data_mesh(num_devices)
+    mesh = data_mesh(active_device_count() if num_devices is None else num_devices)
     devices = mesh.shape["data"]
     padded = -(-size // devices) * devices
     if padded != size:

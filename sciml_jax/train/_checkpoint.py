@@ -109,19 +109,23 @@ def read_checkpoint(path: str | Path) -> tuple[list[np.ndarray], dict[str, Any]]
 
 
 def newest_intact_checkpoint(
-    folder: str | Path,
+    folder: str | Path, *, set_aside: bool = True
 ) -> tuple[Path, list[np.ndarray], dict[str, Any]] | None:
     """The newest checkpoint in `folder` that reads back intact, with its leaves and meta.
 
     Each corrupt checkpoint met on the way (a disk that filled up, a node that lost
     power) is renamed to `<name>.corrupt`, so that it is neither used nor pruned in place
     of a good one, and reported with a `CorruptCheckpointWarning` naming the file.
-    Returns `None` when no checkpoint is intact.
+    Returns `None` when no checkpoint is intact. A process that only reads the folder
+    (a worker of a multi-process run) passes `set_aside=False` and leaves files alone.
     """
     for path in reversed(list_checkpoints(folder)):
         try:
             leaves, meta = read_checkpoint(path)
         except CorruptCheckpointError as error:
+            if not set_aside:
+                warnings.warn(f"{error}; skipping it", CorruptCheckpointWarning, stacklevel=2)
+                continue
             aside = path.with_name(path.name + ".corrupt")
             path.replace(aside)
             warnings.warn(

@@ -17,6 +17,14 @@ from tqdm.auto import tqdm
 
 from .._types import Key
 from ..config import ConfigError, TrainConfig
+from ..distributed import (
+    active_mesh,
+    constrain_leading,
+    constrain_replicated,
+    replicate,
+    split_leading,
+    to_local,
+)
 from ..sampling import AbstractSampler
 from ._checkpoint import newest_intact_checkpoint, restore, save_checkpoint
 from ._errors import DivergenceError, NonFiniteLossError
@@ -159,6 +167,52 @@ def _diverged(
     return index, max(names, key=lambda name: float(metrics[name][index]))
 
 
+def _laid_out(state: TrainState, mesh, split_members: bool, *, traced: bool) -> TrainState:
+    """`state` on `mesh`: replicated, or for an ensemble its parameters and optimizer
+    moments split by member. `traced`: as sharding constraints inside `jit`."""
+    whole = constrain_replicated if traced else replicate
+    split = constrain_leading if traced else split_leading
+    state = whole(state, mesh)
+    if not split_members:
+        return state
+    return dataclasses.replace(
+        state, params=split(state.params, mesh), opt_state=split(state.opt_state, mesh)
+    )
+
+
+def _on_mesh(step, mesh, split_members: bool):
+    """`step` with its batch kept split over `mesh` along the leading axis (collocation
+    points, operator samples), and its state handed back laid out as it came (so each
+    chunk reuses one executable). An ensemble split by members sees the whole batch."""
+    if mesh is None:
+        return step
+
+    def step_on_mesh(state, batch, key):
+        if not split_members:
+            batch = constrain_leading(batch, mesh)
+        state, metrics = step(state, batch, key)
+        state = _laid_out(state, mesh, split_members, traced=True)
+        return state, constrain_replicated(metrics, mesh)
+
+    return step_on_mesh
+
+
+def _check_members(model, mesh) -> bool:
+    """Whether the model asks to be split by its leading (member) axis, checked against
+    the mesh."""
+    if mesh is None or not getattr(model, "shard_leading_axis", False):
+        return False
+    sizes = {leaf.shape[0] for leaf in jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array))}
+    devices = mesh.devices.size
+    if any(size % devices for size in sizes):
+        raise ValueError(
+            f"an ensemble of {sorted(sizes)} members cannot be split evenly over {devices} "
+            f"devices; expected a member count that is a multiple of the device count. Fix: "
+            f"set devices to a divisor of the member count, or change the ensemble size"
+        )
+    return True
+
+
 def _chunk_runner(step, sampler_static):
     def run(state, data, sampler_arrays, num_steps):
         sampler = None if sampler_static is None else eqx.combine(sampler_arrays, sampler_static)
@@ -180,6 +234,7 @@ def fit(
     weighting: AbstractWeighting | None = None,
     frozen: PyTree | None = None,
     optimizer: optax.GradientTransformation | None = None,
+    mesh: jax.sharding.Mesh | None = None,
 ) -> FitResult:
     """Train `model` by minimising `loss_fn`, resuming from `run`'s last checkpoint.
 
@@ -209,6 +264,11 @@ def fit(
     - `weighting`: adaptive loss-term weights (`AbstractWeighting`).
     - `frozen`: PyTree of bools shaped like `model`; `True` marks leaves not to train.
     - `optimizer`: an optax transformation that replaces `config.optimizer`.
+    - `mesh`: devices to train on (default: `distributed.active_mesh()`, which the
+      config's `devices` key sets). The model is replicated and each batch split along
+      its leading axis (leaves that do not divide evenly are replicated); a model with
+      `shard_leading_axis = True` (`uq.Ensemble`) is split by members instead. Results
+      equal the one-device run to reduction order; the returned model is on one device.
 
     **Returns:** a `FitResult`.
 
@@ -262,12 +322,25 @@ def fit(
         frozen_params, _ = eqx.partition(frozen, jax.tree.map(eqx.is_inexact_array, model))
     sampler_arrays, sampler_static = eqx.partition(sampler, eqx.is_array)
     data_arrays = data
+    mesh = active_mesh() if mesh is None else mesh
+    if mesh is not None and mesh.devices.size == 1:
+        mesh = None
+    split_members = _check_members(model, mesh)
+    if mesh is not None:
+        # Fixed data is split like the batches it stands for; an ensemble sees it whole.
+        data_arrays = replicate(data, mesh) if split_members else split_leading(data, mesh)
+        sampler_arrays = replicate(sampler_arrays, mesh)
+
+    def on_mesh(state):
+        return state if mesh is None else _laid_out(state, mesh, split_members, traced=False)
 
     loop = LoopState()
     history: list[dict] = []
     last_checkpoint = None
     resumed = False
-    if run is not None and (found := newest_intact_checkpoint(run.checkpoints_dir)):
+    if run is not None and (
+        found := newest_intact_checkpoint(run.checkpoints_dir, set_aside=run.writes_checkpoints)
+    ):
         last_checkpoint, stored, meta = found
         loop = LoopState.from_meta(meta)
         phase = phases[loop.phase]
@@ -282,11 +355,13 @@ def fit(
 
     def checkpoint():
         nonlocal last_checkpoint
-        if run is not None:
+        # Every process gathers (a collective across processes); one writes.
+        whole = state if mesh is None else to_local(state)
+        if run is not None and run.writes_checkpoints:
             last_checkpoint = save_checkpoint(
                 run.checkpoints_dir,
                 int(state.step),
-                state,
+                whole,
                 dataclasses.asdict(loop),
                 config.keep_last,
             )
@@ -309,6 +384,7 @@ def fit(
                 state = owned(
                     dataclasses.replace(state, opt_state=phase.optimizer.init(state.params))
                 )
+            state = on_mesh(state)
             loop = dataclasses.replace(loop, phase=phase_index)
             phase_start = 0 if phase_index == 0 else phases[phase_index - 1].end_step
             step = make_step(
@@ -323,7 +399,7 @@ def fit(
                 weighting=weighting,
                 frozen=frozen_params,
             )
-            run_chunk = _chunk_runner(step, sampler_static)
+            run_chunk = _chunk_runner(_on_mesh(step, mesh, split_members), sampler_static)
             while int(state.step) < phase.end_step:
                 first_step = int(state.step)
                 num_steps = min(config.chunk_size, phase.end_step - first_step)
@@ -386,8 +462,9 @@ def fit(
                     break
     finally:
         bar.close()
+    params = state.params if mesh is None else to_local(state.params)
     return FitResult(
-        model=eqx.combine(state.params, static),
+        model=eqx.combine(params, static),
         state=state,
         history=history,
         stopped_early=loop.stopped_early,

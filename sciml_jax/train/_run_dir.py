@@ -42,15 +42,30 @@ class RunDir:
     - `<name>.npz`: arrays such as `prediction.npz`.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, checkpoints_from: str | Path | None = None):
         self.path = Path(path)
         self.figures_dir = self.path / "figures"
         self.checkpoints_dir = self.path / "checkpoints"
+        # A worker process of a multi-process run reads the writer's checkpoints and
+        # writes none of its own.
+        self.writes_checkpoints = checkpoints_from is None
+        if checkpoints_from is not None:
+            self.checkpoints_dir = Path(checkpoints_from)
         self.metrics_path = self.path / "metrics.jsonl"
         self.summary_path = self.path / "summary.json"
         self.config_path = self.path / "config.yaml"
         for folder in (self.path, self.figures_dir, self.checkpoints_dir):
             folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def for_worker(cls, main: "RunDir", process_index: int) -> "RunDir":
+        """Process `process_index`'s view of `main` (process 0 writes `main` itself): its
+        logs, figures and summary under `workers/process-<i>/`, checkpoints read from
+        `main`'s folder and never written."""
+        return cls(
+            main.path / "workers" / f"process-{process_index}",
+            checkpoints_from=main.checkpoints_dir,
+        )
 
     @classmethod
     def create(cls, output_dir: str | Path, experiment: str, name: str | None) -> "RunDir":

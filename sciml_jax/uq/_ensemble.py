@@ -26,7 +26,7 @@ uncertainty estimation using deep ensembles", NeurIPS 2017.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -58,6 +58,8 @@ class Ensemble(eqx.Module):
     """
 
     members: Any
+    # `fit` on several devices splits the members across them (`distributed.place_state`).
+    shard_leading_axis: ClassVar[bool] = True
 
     @classmethod
     def build(cls, make_member: Callable[[Key], Any], key: Key, size: int) -> "Ensemble":
