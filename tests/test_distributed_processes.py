@@ -92,9 +92,20 @@ def test_killing_one_worker_stops_the_run_and_resume_finishes_it(one_process, tm
     # One step per chunk and a checkpoint after each: a long window to kill in.
     run = tmp_path / "regression" / "killed"
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "sciml_jax", "run", "configs/regression.yaml", *SETTINGS,
-         "train.chunk_size=1", "train.checkpoint_every=1", f"output_dir={tmp_path}",
-         "name=killed", "--processes", "2"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sciml_jax",
+            "run",
+            "configs/regression.yaml",
+            *SETTINGS,
+            "train.chunk_size=1",
+            "train.checkpoint_every=1",
+            f"output_dir={tmp_path}",
+            "name=killed",
+            "--processes",
+            "2",
+        ],  # fmt: skip
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
