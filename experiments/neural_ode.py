@@ -11,7 +11,7 @@ from sciml_jax.config import spec
 from sciml_jax.sim import DampedPendulum, NeuralODE, solve_ode
 from sciml_jax.train import fit
 from sciml_jax.viz import plot_neural_ode_fit
-from sciml_jax.workflow import experiment_config
+from sciml_jax.workflow import experiment_config, grid_points
 
 DESCRIPTION = (
     "Neural ODE learns damped-pendulum dynamics from one noisy trajectory; tested on extrapolation"
@@ -75,8 +75,7 @@ def run(config: Config, run) -> dict:
         "rel_l2_full": float(rel_l2(prediction, reference)),
     }
     # The learned field against the true one on the region the data visited.
-    grid = jnp.stack(jnp.meshgrid(jnp.linspace(-1.5, 1.5, 21), jnp.linspace(-3, 3, 21)), -1)
-    points = grid.reshape(-1, 2)
+    points = grid_points(jnp.linspace(-1.5, 1.5, 21), jnp.linspace(-3, 3, 21))
     learned = jax.vmap(trained.vector_field)(points)
     exact = jax.vmap(lambda y: pendulum.vector_field(0.0, y))(points)
     summary["rel_l2_vector_field_on_box"] = float(rel_l2(learned, exact))
