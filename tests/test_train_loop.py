@@ -60,3 +60,30 @@ def test_history_and_final_state_follow_the_closed_form_sgd_iterates():
     assert float(result.model.a) == pytest.approx(0.4, rel=1e-6)
     assert int(result.state.step) == 6 and result.state.step.dtype == jnp.int32
     assert result.stopped_early is False and result.checkpoint is None
+
+
+def test_the_progress_bar_counts_every_step(capsys):
+    config = TrainConfig(
+        steps=6,
+        chunk_size=3,
+        checkpoint_every=3,
+        optimizer=OptimizerConfig(name="sgd", learning_rate=0.1),
+        progress=True,
+    )
+    fit(Scalar(jnp.ones(())), linear_then_root, config, key=jax.random.key(0))
+    assert "6/6" in capsys.readouterr().err
+
+
+class Counter(eqx.Module):
+    n: jax.Array
+
+
+def test_a_model_with_nothing_to_train_is_refused_naming_its_type():
+    config = TrainConfig(steps=2, chunk_size=1, checkpoint_every=1, **QUIET)
+    with pytest.raises(ValueError, match=r"model \(Counter\) has no floating-point array leaves"):
+        fit(
+            Counter(jnp.zeros((), jnp.int32)),
+            lambda m, b, k: {"loss": 0.0},
+            config,
+            key=jax.random.key(0),
+        )
