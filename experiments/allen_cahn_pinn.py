@@ -66,34 +66,26 @@ def make_model(problem: ProblemConfig, key) -> Ansatz:
     return Ansatz(net, _initial_ansatz)
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_model(config.problem, jr.key(config.seed))
 )
 
 
-def reference_solution(problem: ProblemConfig) -> workflow.ReferenceGrid:
-    """ETDRK4 on [-1, 1) with `reference_points` modes; 201 snapshots in t in [0, 1]."""
+def run(config: Config, run: RunDir | None) -> dict:
+    problem = config.problem
     n, dt = problem.reference_points, problem.reference_dt
     if round(1.0 / dt) % 200:
         raise ValueError(f"problem.reference_dt={dt} must divide 1/200; e.g. 1e-4.")
-    return workflow.allen_cahn_reference(n, dt, problem.diffusivity, problem.reaction)
-
-
-def run(config: Config, run: RunDir | None) -> dict:
-    problem = config.problem
     pde = AllenCahn(diffusivity=problem.diffusivity, reaction=problem.reaction)
     model_key, train_key = jr.split(jr.key(config.seed))
-    workflow.check_causal_slabs(problem)
+    loss_fn = workflow.causal_residual_only(
+        pde.residual, problem, vectorize=problem.vectorize, one_pass=True
+    )
     sampler = workflow.collocation(
         TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0), problem.n_residual, config, problem.sampler
     )
-
-    causal = (problem.causal_epsilon, problem.causal_slabs)
-    loss_fn = workflow.residual_only(
-        pde.residual, *causal, vectorize=problem.vectorize, one_pass=True
-    )
-    model, reference = make_model(problem, model_key), reference_solution(problem)
+    model = make_model(problem, model_key)
+    reference = workflow.allen_cahn_reference(n, dt, problem.diffusivity, problem.reaction)
     pinn = workflow.fit_pinn(
         config, run, model, loss_fn, reference, key=train_key, sampler=sampler, float64=True
     )

@@ -14,7 +14,6 @@ from sciml_jax.geometry import Interval, TimeDomain
 from sciml_jax.losses import dirichlet_loss
 from sciml_jax.nn import Ansatz, OddInAxis
 from sciml_jax.pde import Burgers
-from sciml_jax.sampling import CollocationSampler
 from sciml_jax.train import FixedWeighting, GradNormWeighting, RunDir
 
 DESCRIPTION = "Burgers u_t + u u_x = (0.01/pi) u_xx PINN vs the exact Cole-Hopf solution"
@@ -74,7 +73,6 @@ def _full_ansatz(p, n):
     return -jnp.sin(jnp.pi * p[0]) + p[1] * (1 - p[0] ** 2) * n
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_network(config.network, jr.key(config.seed))
 )
@@ -82,8 +80,7 @@ INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
 
 def make_loss(config: ProblemConfig):
     pde = Burgers(viscosity=config.viscosity)
-    causal = (config.causal_epsilon, config.causal_slabs)
-    residual = workflow.residual_only(pde.residual, *causal, vectorize=config.vectorize)
+    residual = workflow.causal_residual_only(pde.residual, config, vectorize=config.vectorize)
 
     def loss_fn(model, batch, key):
         terms = residual(model, batch, key)
@@ -95,16 +92,11 @@ def make_loss(config: ProblemConfig):
     return loss_fn
 
 
-def make_sampler(config: ProblemConfig, adam_steps: int) -> CollocationSampler:
-    workflow.check_causal_slabs(config)
-    return CollocationSampler(
-        TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0),
-        config.n_residual,
-        config.n_boundary,
-        config.n_initial,
-        method=config.sampler,
-        resample=config.resample,
-        resample_until=adam_steps if config.resample else None,
+def make_sampler(config: Config, problem: ProblemConfig):
+    domain = TimeDomain(Interval(-1.0, 1.0), 0.0, 1.0)
+    counts = {"n_boundary": problem.n_boundary, "n_initial": problem.n_initial}
+    return workflow.collocation(
+        domain, problem.n_residual, config, problem.sampler, resample=problem.resample, **counts
     )
 
 
@@ -137,7 +129,7 @@ def run(config: Config, run: RunDir | None) -> dict:
         make_loss(problem),
         workflow.burgers_reference(problem.viscosity),
         key=sampler_key,
-        sampler=make_sampler(problem, config.train.steps),
+        sampler=make_sampler(config, problem),
         weighting=make_weighting(problem),
         float64=True,
         figure={"terms": terms, "cmap": "RdBu_r", "error_title": "|PINN - Cole-Hopf|"},

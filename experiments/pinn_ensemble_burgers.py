@@ -91,7 +91,7 @@ def run(config: Config, run: RunDir | None) -> dict:
         uq.ensemble_loss(_burgers.make_loss(problem)),
         config.train,
         key=sampler_key,
-        sampler=_burgers.make_sampler(problem, config.train.steps),
+        sampler=_burgers.make_sampler(config, problem),
         run=run,
         eval_fn=evaluate if config.train.eval_every else None,
     )

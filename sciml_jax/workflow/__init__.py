@@ -39,6 +39,7 @@ from ._pinn import PinnFit as PinnFit
 from ._pinn import ReferenceGrid as ReferenceGrid
 from ._pinn import allen_cahn_reference as allen_cahn_reference
 from ._pinn import burgers_reference as burgers_reference
+from ._pinn import causal_residual_only as causal_residual_only
 from ._pinn import check_causal_slabs as check_causal_slabs
 from ._pinn import collocation as collocation
 from ._pinn import fit_pinn as fit_pinn

@@ -128,12 +128,16 @@ def allen_cahn_reference(n: int, dt: float, diffusivity: float, reaction: float)
         return ReferenceGrid(("x", "t"), axes, np.asarray(u).reshape(201, n))
 
 
-def collocation(domain, n_residual: int, config: RunConfig, method: str, **kwargs):
+def collocation(
+    domain, n_residual: int, config: RunConfig, method: str, *, resample: bool = True, **kwargs
+):
     """A `CollocationSampler` of `n_residual` interior points of `domain` by `method`,
     fresh every Adam step of `config.train` and fixed for the L-BFGS steps after them
-    (a deterministic loss for the line search); `kwargs` go to the sampler."""
+    (a deterministic loss for the line search), or one fixed set throughout if not
+    `resample`; `kwargs` go to the sampler (`n_boundary`, `n_initial`)."""
+    until = config.train.steps if resample else None
     return CollocationSampler(
-        domain, n_residual, method=method, resample_until=config.train.steps, **kwargs
+        domain, n_residual, method=method, resample=resample, resample_until=until, **kwargs
     )
 
 
@@ -150,6 +154,14 @@ def residual_only(residual: Callable, epsilon: float = 0.0, num_slabs: int = 1, 
         }
 
     return loss_fn
+
+
+def causal_residual_only(residual: Callable, problem, **kwargs):
+    """`residual_only(residual, problem.causal_epsilon, problem.causal_slabs, **kwargs)`
+    for a `problem` config section with those fields, refused by `check_causal_slabs`
+    if its `n_residual` points do not cut into the slabs."""
+    check_causal_slabs(problem)
+    return residual_only(residual, problem.causal_epsilon, problem.causal_slabs, **kwargs)
 
 
 def burgers_reference(viscosity: float) -> "ReferenceGrid":
