@@ -48,7 +48,6 @@ def make_model(problem: ProblemConfig, key) -> Ansatz:
     return Ansatz(MLP(2, "scalar", problem.width, problem.depth, key=key), transform)
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_model(config.problem, jr.key(config.seed))
 )

@@ -46,7 +46,6 @@ def make_model(problem: ProblemConfig, embed_key, net_key) -> Ansatz:
     return Ansatz(net, _dirichlet_ansatz)
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_model(config.problem, *jr.split(jr.key(config.seed)))
 )

@@ -73,7 +73,6 @@ def make_model(problem: ProblemConfig, key) -> InverseBurgersModel:
     return InverseBurgersModel(net, jnp.zeros(()), jnp.log(jnp.asarray(0.1)))
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py).
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_model(config.problem, jr.key(config.seed))
 )

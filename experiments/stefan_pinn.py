@@ -134,8 +134,7 @@ def make_model(config: Config, lam: float, key) -> StefanAnsatz:
     return StefanAnsatz(net, initial, lam, problem.diffusivity, *box, *ansatz)
 
 
-# A finished run as an artifact (sciml_jax/workflow/_artifacts.py); the model is
-# evaluated on points as columns, as in training.
+# The artifact evaluates the model on points as columns, as in training.
 INPUT_KEY, input_shape, model_template, predict = workflow.pinn_artifact(
     lambda config: make_model(config, _check(config.problem), jr.key(config.seed)),
     workflow.predict_columns,
