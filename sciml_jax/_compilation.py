@@ -34,7 +34,7 @@ def default_cache_dir() -> Path | None:
 def enable_compilation_cache(folder: str | Path | None = None) -> Path | None:
     """Keep compiled executables in `folder` (default: `default_cache_dir()`) across runs.
 
-    Every compilation that takes at least 0.1 s is cached; a cache that cannot be
+    Every compilation is cached, however short (a run makes many small ones); a cache that cannot be
     created is reported and left off. Returns the folder in use, or `None` (off).
     """
     folder = default_cache_dir() if folder is None else Path(folder)
@@ -46,7 +46,7 @@ def enable_compilation_cache(folder: str | Path | None = None) -> Path | None:
         print(f"warning: compilation cache off: cannot create {folder} ({error})", flush=True)
         return None
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return folder
 

@@ -228,7 +228,13 @@ def _positive(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `sciml` and `python -m sciml_jax`; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Overrides may follow a flag (`sciml run CFG --processes 2 devices=all`).
+        if args.verb != "run" or any(item.startswith("-") or "=" not in item for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = [*args.overrides, *extra]
     if args.verb in ("run", "resume") and args.processes == 1:
         # A worker started by `launch` (or by a cluster scheduler's environment) joins
         # its job before any other JAX work.
