@@ -59,3 +59,15 @@ def test_rejects_bad_shapes():
         net(jnp.ones(10), jnp.ones(3))
     with pytest.raises(ValueError, match="variant"):
         DeepONet(10, 1, variant="deep", key=jr.key(0))
+
+
+@pytest.mark.parametrize("variant", ["unstacked", "stacked"])
+def test_activation_by_name_is_the_named_function(variant):
+    u, y = jnp.linspace(-1.0, 1.0, 6), jnp.linspace(0.0, 1.0, 8)[:, None]
+
+    def net(activation):
+        return DeepONet(6, 1, latent_dim=3, variant=variant, activation=activation, key=jr.key(7))
+
+    by_name = net("tanh")(u, y)
+    np.testing.assert_array_equal(by_name, net(jax.nn.tanh)(u, y))
+    assert not np.allclose(by_name, net(jax.nn.relu)(u, y))
