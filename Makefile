@@ -23,8 +23,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	JAX_PLATFORMS=cpu $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-# Slow (minutes per module; not part of `make test`): mutmut over the core modules, each
-# against its own tests, on a seeded sample of MUTATION_SAMPLE mutants per module.
+# Slow (not part of `make test`; about 50 min on a loaded 2-core CPU): a seeded sample of
+# MUTATION_SAMPLE mutmut mutants per core module, each run alone against the module's tests
+# (MODULES in benchmarks/mutation.py); the table is in benchmarks/RESULTS.md.
 MUTATION_SAMPLE ?= 8
 mutation: $(STAMP)
 	nice -n 15 $(BIN)/python benchmarks/mutation.py --sample $(MUTATION_SAMPLE) --seed 0
