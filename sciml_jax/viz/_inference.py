@@ -112,4 +112,5 @@ def plot_sbc_ranks(ranks, num_posterior_samples: int, *, bins: int = 20, labels=
         axis.set_title(labels[k], fontsize=9)
         axis.set_yticks([])
     figure.suptitle(title)
+    figure.tight_layout()
     return figure
