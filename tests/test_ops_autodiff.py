@@ -2,9 +2,18 @@
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
-from sciml_jax.ops import divergence, grad, hessian, laplacian, partial_derivative, taylor
+from sciml_jax.ops import (
+    coordinate_direction,
+    divergence,
+    grad,
+    hessian,
+    laplacian,
+    partial_derivative,
+    taylor,
+)
 
 
 def u(p):
@@ -132,3 +141,12 @@ def test_first_order_taylor_is_value_and_directional_derivative(x64):
 def test_derivative_without_coordinates_is_refused_with_the_fix():
     with pytest.raises(ValueError, match=r"at least one coordinate, e\.g\. partial_derivative"):
         partial_derivative(u)
+
+
+def test_coordinate_direction_is_the_unit_tangent_and_refuses_a_missing_coordinate():
+    np.testing.assert_array_equal(coordinate_direction(jnp.zeros(3), "t"), [0.0, 0.0, 1.0])
+    columns = coordinate_direction(jnp.zeros((3, 4)), "y")  # points as columns
+    np.testing.assert_array_equal(columns, np.zeros((3, 4)) + np.array([[0.0], [1.0], [0.0]]))
+    # "z" on (x, t) points does not exist: refused, not a silent zero tangent
+    with pytest.raises(ValueError, match="coordinate 'z' .* out of range .* dimension 2"):
+        coordinate_direction(jnp.zeros(2), "z")
