@@ -7,7 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sciml_jax.losses import beta_nll_loss, cell_balance, gaussian_nll_loss, monotonicity_penalty
+from sciml_jax.losses import (
+    beta_nll_loss,
+    cell_balance,
+    gaussian_nll_loss,
+    monotonicity_penalty,
+    periodic_loss,
+)
 from sciml_jax.pde import StefanEnthalpy
 
 
@@ -85,3 +91,23 @@ def test_cell_balance_of_a_liquid_quadratic_is_q_minus_2_alpha_r_in_every_cell(x
     balance = cell_balance(_Quadratic(), pde, lattice, 4, times, sharp)
     assert balance.shape == (3, 4)
     np.testing.assert_allclose(balance, _Quadratic.q - 2 * 0.4 * _Quadratic.r, atol=1e-10)
+
+
+def test_periodic_loss_matches_value_and_first_derivative_by_default(x64):
+    # u = x^3 across a period 1: jumps 3x^2 + 3x + 1 (value), 6x + 3 (u_x), 6 (u_xx)
+    x = jnp.linspace(0.0, 1.0, 7)
+    points = x[:, None]
+
+    def u(p):
+        return p[0] ** 3
+
+    value, slope, curvature = 3 * x**2 + 3 * x + 1, 6 * x + 3, 6.0
+    assert float(periodic_loss(u, points, 0, 1.0)) == pytest.approx(
+        float(jnp.mean(value**2 + slope**2)), rel=1e-12
+    )
+    assert float(periodic_loss(u, points, 0, 1.0, derivatives=2)) == pytest.approx(
+        float(jnp.mean(value**2 + slope**2 + curvature**2)), rel=1e-12
+    )
+    assert float(periodic_loss(u, points, 0, 1.0, derivatives=0)) == pytest.approx(
+        float(jnp.mean(value**2)), rel=1e-12
+    )

@@ -193,3 +193,27 @@ def test_pointwise_linear_is_the_affine_channel_map_with_one_bias_per_channel(ge
         atol=1e-6,
     )
     assert PointwiseLinear(3, 4, use_bias=False, key=getkey()).bias is None
+
+
+def test_spectral_conv_refuses_a_grid_too_small_for_its_modes_on_a_full_axis():
+    # the first axis keeps modes -m..m-1 (2m of them), the halved last axis only 0..m-1
+    conv = SpectralConv(1, 1, modes=4, num_spatial_dims=2, key=jr.key(0))
+    assert conv(jnp.ones((1, 8, 6))).shape == (1, 8, 6)
+    with pytest.raises(ValueError, match="grid size 6 along spatial axis 0 .* at least 8"):
+        conv(jnp.ones((1, 6, 16)))
+
+
+@pytest.mark.parametrize("method", ["dft", "fft"])
+def test_spectral_conv_keeps_float32_under_x64(x64, method):
+    conv = SpectralConv(2, 2, modes=4, num_spatial_dims=1, method=method, key=jr.key(1))
+    v = jr.normal(jr.key(2), (2, 16), jnp.float32)
+    assert conv(v).dtype == jnp.float32
+
+
+def test_fno_dropout_only_with_a_key():
+    fno = FNO(1, 1, width=8, modes=4, num_layers=2, dropout=0.5, key=jr.key(3))
+    a = jnp.sin(jnp.linspace(0.0, 6.0, 16))[None]
+    plain = fno(a)
+    np.testing.assert_array_equal(plain, fno(a))  # no key: deterministic, no dropout
+    dropped = fno(a, key=jr.key(4))
+    assert np.all(np.isfinite(dropped)) and not np.allclose(dropped, plain)
