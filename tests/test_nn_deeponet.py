@@ -71,3 +71,12 @@ def test_activation_by_name_is_the_named_function(variant):
     by_name = net("tanh")(u, y)
     np.testing.assert_array_equal(by_name, net(jax.nn.tanh)(u, y))
     assert not np.allclose(by_name, net(jax.nn.relu)(u, y))
+
+
+def test_the_trunk_uses_the_given_activation():
+    # With the identity the trunk is affine, so the output is affine in y (a ReLU trunk
+    # would bend it).
+    net = DeepONet(6, 1, latent_dim=4, activation=lambda x: x, key=jr.key(8))
+    y = jnp.linspace(-2.0, 2.0, 9)[:, None]
+    out = net(jnp.linspace(-1.0, 1.0, 6), y)
+    np.testing.assert_allclose(np.diff(out, 2), 0.0, atol=1e-5)

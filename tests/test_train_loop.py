@@ -87,3 +87,33 @@ def test_a_model_with_nothing_to_train_is_refused_naming_its_type():
             config,
             key=jax.random.key(0),
         )
+
+
+def test_a_run_resumed_from_its_checkpoint_continues_the_same_iterates(tmp_path):
+    def config(steps):
+        return TrainConfig(
+            steps=steps,
+            chunk_size=3,
+            checkpoint_every=3,
+            optimizer=OptimizerConfig(name="sgd", learning_rate=0.1),
+            **QUIET,
+        )
+
+    first = fit(
+        Scalar(jnp.ones(())),
+        linear_then_root,
+        config(3),
+        key=jax.random.key(0),
+        run=RunDir(tmp_path),
+    )
+    assert float(first.model.a) == pytest.approx(0.7, rel=1e-6)
+    # a fresh model: everything it ends with comes from the checkpoint at step 3
+    resumed = fit(
+        Scalar(jnp.full((), 5.0)),
+        linear_then_root,
+        config(6),
+        key=jax.random.key(0),
+        run=RunDir(tmp_path),
+    )
+    assert float(resumed.model.a) == pytest.approx(0.4, rel=1e-6)
+    assert [r["step"] for r in resumed.history] == [3, 6]  # the first run's record kept
