@@ -67,6 +67,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_train_loop.py",
         "tests/test_train_engine.py",
         "tests/test_train_divergence.py",
+        "tests/test_distributed_devices.py::test_ensemble_members_are_split_across_devices",
     ],
     "losses/*": [
         "tests/test_losses.py",
