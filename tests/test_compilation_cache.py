@@ -37,9 +37,13 @@ def test_a_second_identical_run_compiles_from_the_cache(tmp_path):
     assert sorted(p.name for p in cache.iterdir()) == entries  # nothing new compiled
 
 
-def test_no_compile_cache_flag_writes_no_cache(tmp_path):
+def test_no_compile_cache_flag_writes_no_cache(tmp_path, monkeypatch):
+    from sciml_jax.cli._main import _compile_cache, build_parser
+
     cache = tmp_path / "cache"
-    run(tmp_path, "uncached", cache, "--no-compile-cache")
+    monkeypatch.setenv("SCIML_COMPILATION_CACHE", str(cache))
+    args = build_parser().parse_args(["run", "configs/regression.yaml", "--no-compile-cache"])
+    _compile_cache(args)  # what `sciml run` does before the experiment
     assert not cache.exists()
 
 

@@ -55,7 +55,7 @@ def burgers_pinn(devices: int):
         return fit(model, loss, STEPS, key=jr.key(1), sampler=sampler)
 
 
-@pytest.mark.parametrize("devices", [2, 4])
+@pytest.mark.parametrize("devices", [2])  # 4 devices: the CLI test below
 def test_pinn_with_points_drawn_in_the_loop_matches_one_device(x64, devices):
     one, many = burgers_pinn(1), burgers_pinn(devices)
     np.testing.assert_allclose(
