@@ -117,7 +117,8 @@ def dealiasing_mask(
 ) -> Float[Array, " 1 *spectral"]:
     """The Orszag 2/3-rule low-pass mask in `rfftn` layout.
 
-    Keeps the modes with $|m_d| <$ `fraction` $\\cdot N / 2$ on every axis. With
+    Keeps the modes with $|m_d| <$ `fraction` $\\cdot \\lfloor N / 2 \\rfloor$ on every axis
+    (for odd $N$ that can be one mode fewer than `fraction` $\\cdot N/2$; still alias-free). With
     `fraction = 2/3` a quadratic product of masked fields is alias-free on the kept modes
     (that needs $3K < N$ for the highest kept mode $K$, hence the strict bound: at
     $N = 48$ mode 16 goes); with `1/2` a cubic one is. `fraction = 1` keeps every mode.
