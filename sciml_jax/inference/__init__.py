@@ -1,5 +1,14 @@
-"""Simulation-based inference: sbibm tasks in JAX, neural posterior estimation, C2ST, SBC."""
+"""Simulation-based inference: sbibm tasks in JAX, neural posterior estimation, C2ST, SBC;
+score-based diffusion priors for fields."""
 
+from ._diffusion import VPSDE as VPSDE
+from ._diffusion import TimeConditioned as TimeConditioned
+from ._diffusion import denoising_score_matching as denoising_score_matching
+from ._diffusion import dsm_loss as dsm_loss
+from ._diffusion import radial_power_spectrum as radial_power_spectrum
+from ._diffusion import sample_probability_flow as sample_probability_flow
+from ._diffusion import sample_reverse_sde as sample_reverse_sde
+from ._diffusion import spectrum_errors as spectrum_errors
 from ._epidemics import SIR as SIR
 from ._epidemics import LotkaVolterraTask as LotkaVolterraTask
 from ._fit import FitConfig as FitConfig

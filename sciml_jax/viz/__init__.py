@@ -10,6 +10,7 @@ from ._descriptors import plot_tolerance_and_power_law as plot_tolerance_and_pow
 from ._fields import plot_field as plot_field
 from ._fields import save_field_comparison as save_field_comparison
 from ._inference import plot_posterior_pairs as plot_posterior_pairs
+from ._inference import plot_power_spectra as plot_power_spectra
 from ._inference import plot_sbc_ranks as plot_sbc_ranks
 from ._inverse import plot_field_panels as plot_field_panels
 from ._inverse import plot_recovery_1d as plot_recovery_1d

@@ -1,4 +1,5 @@
-"""Figures of simulation-based inference: posterior pair plots, SBC rank histograms."""
+"""Figures of simulation-based inference: posterior pair plots, SBC rank histograms,
+power spectra of generated fields."""
 
 from collections.abc import Mapping, Sequence
 
@@ -112,5 +113,55 @@ def plot_sbc_ranks(ranks, num_posterior_samples: int, *, bins: int = 20, labels=
         axis.set_title(labels[k], fontsize=9)
         axis.set_yticks([])
     figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_power_spectra(
+    bands,
+    true_power,
+    spectra: Mapping[str, object],
+    *,
+    samples: Mapping[str, object] | None = None,
+    title: str = "radially averaged power spectrum",
+):
+    """Generated fields' radially averaged power spectra against the true covariance
+    spectrum: the spectra on log axes, their relative errors per band below, and
+    optionally one sample field per set in a row of panels.
+
+    **Arguments:**
+
+    - `bands`: the integer wavenumber bands ``round(|k|)``.
+    - `true_power`: the covariance's mean eigenvalue per band.
+    - `spectra`: `{label: power per band}`, e.g. `{"reverse SDE": p_sde, "ODE": p_ode}`.
+    - `samples`: `{label: one 2D field}` drawn beside the spectra (optional).
+
+    **Returns:** a matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    bands, true_power = np.asarray(bands), np.asarray(true_power, np.float64)
+    fields = dict(samples or {})
+    columns = 1 + len(fields)
+    figure = plt.figure(figsize=(4.5 + 3.0 * len(fields), 6.0))
+    grid = figure.add_gridspec(2, columns, width_ratios=[1.5] + [1.0] * len(fields))
+    top, bottom = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[1, 0])
+    shown = bands > 0  # the log axis cannot show band 0; its error is in the lower panel
+    top.loglog(bands[shown], true_power[shown], "k-", lw=2, label="true covariance")
+    for name, power in spectra.items():
+        power = np.asarray(power, np.float64)
+        top.loglog(bands[shown], power[shown], "o--", ms=3, label=name)
+        bottom.plot(bands, power / true_power - 1.0, "o-", ms=3, label=name)
+    bottom.axhline(0.0, color="k", lw=1)
+    for level in (-0.1, 0.1):
+        bottom.axhline(level, color="0.6", ls=":", lw=1)
+    top.set(ylabel="power $E|c_k|^2$", title=title)
+    bottom.set(xlabel="wavenumber band $|k|$", ylabel="relative error")
+    top.legend(fontsize=8)
+    for i, (name, field) in enumerate(fields.items()):
+        axis = figure.add_subplot(grid[:, i + 1])
+        image = axis.imshow(np.asarray(field).T, origin="lower", cmap="RdBu_r")
+        axis.set(title=name, xticks=[], yticks=[])
+        figure.colorbar(image, ax=axis, shrink=0.6)
     figure.tight_layout()
     return figure
