@@ -23,6 +23,9 @@ from ._npe import NPEPosterior as NPEPosterior
 from ._npe import fit_npe as fit_npe
 from ._npe import make_flow as make_flow
 from ._npe import simulate_for_sbi as simulate_for_sbi
+from ._posterior_sampling import gaussian_log_likelihood as gaussian_log_likelihood
+from ._posterior_sampling import sample_posterior_dps as sample_posterior_dps
+from ._posterior_sampling import tweedie_error_variance as tweedie_error_variance
 from ._registry import TASKS as TASKS
 from ._registry import get_task as get_task
 from ._sequential import fit_tsnpe as fit_tsnpe
