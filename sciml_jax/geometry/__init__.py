@@ -5,3 +5,7 @@ from ._domains import Interval as Interval
 from ._domains import Rectangle as Rectangle
 from ._domains import TimeDomain as TimeDomain
 from ._lshape import LShape as LShape
+from ._periodic_mesh import PeriodicMesh as PeriodicMesh
+from ._periodic_mesh import jittered_points as jittered_points
+from ._periodic_mesh import minimum_image as minimum_image
+from ._periodic_mesh import periodic_triangulation as periodic_triangulation

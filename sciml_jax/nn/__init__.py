@@ -24,6 +24,10 @@ from ._interop import PureFunctionModel as PureFunctionModel
 from ._interop import from_linen as from_linen
 from ._interop import from_nnx as from_nnx
 from ._interop import linen_mlp as linen_mlp
+from ._meshgraph import MeshGraph as MeshGraph
+from ._meshgraph import MeshGraphNet as MeshGraphNet
+from ._meshgraph import MeshIncrementStepper as MeshIncrementStepper
+from ._meshgraph import relative_position_features as relative_position_features
 from ._mlp import MLP as MLP
 from ._mlp import Ansatz as Ansatz
 from ._mlp import Dense as Dense

@@ -27,3 +27,4 @@ from ._spectral import spatial_axes as spatial_axes
 from ._spectral import spectral_derivative as spectral_derivative
 from ._spectral import spectral_shape as spectral_shape
 from ._spectral import wavenumbers as wavenumbers
+from ._spectral_interpolation import spectral_interpolate as spectral_interpolate

@@ -17,6 +17,7 @@ from ._inverse import plot_recovery_1d as plot_recovery_1d
 from ._inverse import plot_sensor_fit as plot_sensor_fit
 from ._md import plot_md_energies as plot_md_energies
 from ._md import plot_rdf as plot_rdf
+from ._meshes import plot_mesh_rollout as plot_mesh_rollout
 from ._operators import plot_operator_samples_1d as plot_operator_samples_1d
 from ._operators import plot_rollout_error as plot_rollout_error
 from ._potential_fits import plot_energy_volume as plot_energy_volume
