@@ -9,6 +9,14 @@ from ._diffusion import radial_power_spectrum as radial_power_spectrum
 from ._diffusion import sample_probability_flow as sample_probability_flow
 from ._diffusion import sample_reverse_sde as sample_reverse_sde
 from ._diffusion import spectrum_errors as spectrum_errors
+from ._edm import EquivariantNoise as EquivariantNoise
+from ._edm import center_of_mass_free as center_of_mass_free
+from ._edm import equivariance_error as equivariance_error
+from ._edm import from_zero_com as from_zero_com
+from ._edm import random_orthogonal as random_orthogonal
+from ._edm import sample_zero_com as sample_zero_com
+from ._edm import to_zero_com as to_zero_com
+from ._edm import zero_com_dsm_loss as zero_com_dsm_loss
 from ._epidemics import SIR as SIR
 from ._epidemics import LotkaVolterraTask as LotkaVolterraTask
 from ._fit import FitConfig as FitConfig

@@ -8,6 +8,8 @@ from ._descriptors import molecule_symmetry_functions as molecule_symmetry_funct
 from ._descriptors import radial_symmetry_functions as radial_symmetry_functions
 from ._descriptors import sorted_inverse_distances as sorted_inverse_distances
 from ._dilated_resnet import DilatedResNet as DilatedResNet
+from ._egnn import EGNN as EGNN
+from ._egnn import EGNNLayer as EGNNLayer
 from ._embeddings import AbstractEmbedding as AbstractEmbedding
 from ._embeddings import FourierFeatures as FourierFeatures
 from ._embeddings import PeriodicEmbedding as PeriodicEmbedding

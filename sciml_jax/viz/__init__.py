@@ -1,5 +1,6 @@
 from ._atoms import plot_bond_fit as plot_bond_fit
 from ._atoms import plot_bond_spectrum as plot_bond_spectrum
+from ._clusters import plot_cluster_histograms as plot_cluster_histograms
 from ._curves import plot_curves as plot_curves
 from ._curves import plot_curves_and_errors as plot_curves_and_errors
 from ._curves import plot_equation_of_state as plot_equation_of_state
