@@ -7,8 +7,10 @@ exact for the pseudo-spectral solver's band-limited states. Both models are one-
 emulators with the same inputs and targets: the vorticity and the (fixed) forcing, each
 divided by its training standard deviation, to the next snapshot's increment divided by the
 increments' standard deviation, trained by the same optimizer and steps on the same
-minibatches of (w_t, w_t+1) pairs from the training trajectories, with a mean-squared loss.
-The GNN sees node values and minimum-image edge displacements only; the FNO sees the grid.
+minibatches of (w_t, w_t+1) pairs from the training trajectories, with a mean-squared loss;
+`input_noise` (per model) perturbs the training inputs as MeshGraphNets do. The GNN sees
+node values and minimum-image edge displacements only; the FNO sees the grid (and, as the
+FNO does, its coordinates).
 
 Both are scored at the mesh nodes (the FNO's grid output is interpolated spectrally, as the
 data are): the one-step relative L2 error of the next state over all test pairs, and the
@@ -66,6 +68,9 @@ class GNNConfig:
     latent_size: int = spec(32, ge=1)
     num_blocks: int = spec(6, ge=1, doc="message-passing steps")
     mlp_depth: int = spec(1, ge=1, doc="hidden layers of every MLP")
+    input_noise: float = spec(
+        0.0, ge=0.0, doc="training-input noise in state std units (MeshGraphNets' stabiliser)"
+    )
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class FNOConfig:
     width: int = spec(20, ge=1)
     modes: int = spec(12, ge=1)
     num_layers: int = spec(4, ge=1)
+    input_noise: float = spec(0.0, ge=0.0, doc="training-input noise in state std units")
 
 
 @dataclass(frozen=True)
@@ -161,9 +167,12 @@ def run(config: Config, run) -> dict:
         after = trajectories[:, 1:].reshape(-1, *trajectories.shape[2:])
         return {"u": before, "v": after}
 
-    def increment_loss(make_stepper):
+    def increment_loss(make_stepper, input_noise):
         def loss_fn(net, batch, key):
-            predicted = jax.vmap(make_stepper(net))(batch["u"])
+            # a noisy input keeps the target v: the net learns to undo its own errors
+            # (Pfaff et al. 2021, sec. 3), which steadies long rollouts
+            u = batch["u"] + input_noise * state_scale * jr.normal(key, batch["u"].shape)
+            predicted = jax.vmap(make_stepper(net))(u)
             return jnp.mean(((predicted - batch["v"]) / increment_scale) ** 2)
 
         return loss_fn
@@ -185,15 +194,15 @@ def run(config: Config, run) -> dict:
     )
 
     fits = {}
-    for name, net, make_stepper, trajectories in (
-        ("gnn", gnn, gnn_stepper, node_train),
-        ("fno", fno, fno_stepper, w_train),
+    for name, net, make_stepper, trajectories, noise in (
+        ("gnn", gnn, gnn_stepper, node_train, g.input_noise),
+        ("fno", fno, fno_stepper, w_train, f.input_noise),
     ):
         # the same minibatch order for both: the same sampler key
         sampler = MinibatchSampler(pairs(trajectories), config.batch.batch_size)
         fits[name] = fit(
             net,
-            increment_loss(make_stepper),
+            increment_loss(make_stepper, noise),
             config.train,
             key=train_key,
             sampler=sampler,

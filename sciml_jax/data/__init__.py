@@ -23,5 +23,6 @@ from ._qm9 import QM9 as QM9
 from ._qm9 import load_qm9 as load_qm9
 from ._qm9 import qm9_split as qm9_split
 from ._sbibm import SBIBMReference as SBIBMReference
+from ._sbibm import load_sbibm_csv as load_sbibm_csv
 from ._sbibm import load_sbibm_reference as load_sbibm_reference
 from ._sbibm import sbibm_wheel as sbibm_wheel

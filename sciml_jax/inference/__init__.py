@@ -1,6 +1,9 @@
 """Simulation-based inference: sbibm tasks in JAX, neural posterior estimation, C2ST, SBC;
 score-based diffusion priors for fields."""
 
+from ._bernoulli_glm import BernoulliGLM as BernoulliGLM
+from ._bernoulli_glm import bernoulli_glm_design_matrix as bernoulli_glm_design_matrix
+from ._bernoulli_glm import bernoulli_glm_prior_precision as bernoulli_glm_prior_precision
 from ._diffusion import VPSDE as VPSDE
 from ._diffusion import TimeConditioned as TimeConditioned
 from ._diffusion import denoising_score_matching as denoising_score_matching
@@ -20,17 +23,33 @@ from ._edm import zero_com_dsm_loss as zero_com_dsm_loss
 from ._epidemics import SIR as SIR
 from ._epidemics import LotkaVolterraTask as LotkaVolterraTask
 from ._fit import FitConfig as FitConfig
+from ._fit import fit_by_epochs as fit_by_epochs
 from ._fit import fit_conditional_flow as fit_conditional_flow
 from ._gaussian_linear import GaussianLinear as GaussianLinear
 from ._gaussian_linear import GaussianLinearUniform as GaussianLinearUniform
 from ._gaussian_mixture import GaussianMixture as GaussianMixture
+from ._mcmc import AbstractMCMCPosterior as AbstractMCMCPosterior
+from ._mcmc import MCMCConfig as MCMCConfig
+from ._mcmc import sample_nuts as sample_nuts
+from ._mcmc import support_bijection as support_bijection
+from ._methods import AMORTIZED_METHODS as AMORTIZED_METHODS
+from ._methods import METHODS as METHODS
+from ._methods import SEQUENTIAL_METHODS as SEQUENTIAL_METHODS
+from ._methods import fit_amortized as fit_amortized
+from ._methods import fit_sequential as fit_sequential
 from ._metrics import c2st as c2st
 from ._metrics import sbc_ranks as sbc_ranks
 from ._metrics import sbc_uniformity as sbc_uniformity
+from ._nle import NLEPosterior as NLEPosterior
+from ._nle import fit_nle as fit_nle
 from ._npe import NPEPosterior as NPEPosterior
 from ._npe import fit_npe as fit_npe
 from ._npe import make_flow as make_flow
 from ._npe import simulate_for_sbi as simulate_for_sbi
+from ._nre import NREPosterior as NREPosterior
+from ._nre import RatioClassifier as RatioClassifier
+from ._nre import fit_nre as fit_nre
+from ._nre import nre_loss as nre_loss
 from ._posterior_sampling import gaussian_log_likelihood as gaussian_log_likelihood
 from ._posterior_sampling import sample_posterior_dps as sample_posterior_dps
 from ._posterior_sampling import tweedie_error_variance as tweedie_error_variance
@@ -38,6 +57,8 @@ from ._registry import TASKS as TASKS
 from ._registry import get_task as get_task
 from ._sequential import fit_tsnpe as fit_tsnpe
 from ._sequential import truncated_prior as truncated_prior
+from ._sequential_mcmc import fit_snle as fit_snle
+from ._sequential_mcmc import fit_snre as fit_snre
 from ._slcp import SLCP as SLCP
 from ._task import AbstractTask as AbstractTask
 from ._two_moons import TwoMoons as TwoMoons

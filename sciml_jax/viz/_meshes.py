@@ -15,7 +15,8 @@ def plot_mesh_rollout(
     cmap: str = "RdBu_r",
 ):
     """One row per field (reference first), one column per rollout step, each a Gouraud-
-    shaded colour map on the mesh, clipped to the unit square.
+    shaded colour map on the mesh, clipped to the unit square, in the reference's colour
+    range.
 
     **Arguments:**
 
@@ -39,7 +40,8 @@ def plot_mesh_rollout(
     corners = np.tile(np.asarray(triangles).reshape(-1), len(shifts))
     mesh = Triangulation(vertices[:, 0], vertices[:, 1], np.arange(corners.size).reshape(-1, 3))
     values = {name: np.asarray(f) for name, f in fields.items()}
-    limit = max(float(np.max(np.abs(f[list(steps)]))) for f in values.values())
+    # the reference's range: a blowing-up prediction saturates instead of washing it out
+    limit = float(np.max(np.abs(next(iter(values.values()))[list(steps)])))
     rows, cols = len(values), len(steps)
     figure, axes = plt.subplots(
         rows, cols, figsize=(2.4 * cols + 0.8, 2.3 * rows), squeeze=False, constrained_layout=True
