@@ -36,7 +36,7 @@ import numpy as np
 
 from ._cache import default_cache_dir
 
-__all__ = ["SBIBM_TASKS", "SBIBMReference", "load_sbibm_reference", "sbibm_wheel"]
+__all__ = ["SBIBM_TASKS", "SBIBMReference", "load_sbibm_csv", "load_sbibm_reference", "sbibm_wheel"]
 
 SBIBM_VERSION = "1.1.0"
 _WHEEL = f"sbibm-{SBIBM_VERSION}-py2.py3-none-any.whl"
@@ -165,3 +165,24 @@ def load_sbibm_reference(
         np.savez(partial, **arrays)
         os.replace(partial, cached)
     return SBIBMReference(task=task, num_observation=num_observation, **arrays)
+
+
+def load_sbibm_csv(
+    task: str, num_observation: int, filename: str, *, cache_dir: str | Path | None = None
+) -> np.ndarray:
+    """Another CSV of one sbibm observation's folder, as a float32 `(rows, columns)` array.
+
+    For files beyond `load_sbibm_reference`'s three, e.g. `bernoulli_glm`'s
+    `"observation_raw.csv"` (the 100-bin spike train behind the observed statistics).
+    Not cached: these files are small.
+    """
+    if task not in SBIBM_TASKS:
+        raise ValueError(f"unknown sbibm task {task!r}; choose one of {list(SBIBM_TASKS)}.")
+    name = f"sbibm/tasks/{task}/files/num_observation_{num_observation}/{filename}"
+    with zipfile.ZipFile(sbibm_wheel(cache_dir)) as archive:
+        if name not in archive.namelist():
+            raise FileNotFoundError(
+                f"{name} is not in {archive.filename}; num_observation must be 1..10 and "
+                f"filename one of that folder's files (observation.csv, true_parameters.csv, ...)."
+            )
+        return _read_csv(archive, name, compressed=filename.endswith(".bz2"))

@@ -23,7 +23,7 @@ import paramax
 
 from .._types import Array, Float, Key
 
-__all__ = ["FitConfig", "fit_conditional_flow"]
+__all__ = ["FitConfig", "fit_by_epochs", "fit_conditional_flow"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +46,10 @@ class FitConfig:
     clip_norm: float = 5.0
 
 
-def _nll(params, static, theta, x):
-    flow = paramax.unwrap(eqx.combine(params, static))
-    return -jnp.mean(flow.log_prob(theta, x))
+def _flow_nll(flow, batch, key):
+    del key  # maximum likelihood needs no randomness
+    theta, x = batch
+    return -jnp.mean(paramax.unwrap(flow).log_prob(theta, x))
 
 
 def fit_conditional_flow(
@@ -71,18 +72,38 @@ def fit_conditional_flow(
     **Returns:** `(flow, history)`: the flow at the best validation loss and a dict of
     per-epoch `train` and `validation` losses (lists) and `best_epoch`.
     """
-    config = FitConfig() if config is None else config
     theta, x = jnp.asarray(theta), jnp.asarray(x)
-    n = theta.shape[0]
-    if x.shape[0] != n:
-        raise ValueError(f"theta has {n} rows but x has {x.shape[0]}; pass matching pairs.")
+    if x.shape[0] != theta.shape[0]:
+        raise ValueError(
+            f"theta has {theta.shape[0]} rows but x has {x.shape[0]}; pass matching pairs."
+        )
+    return fit_by_epochs(flow, _flow_nll, (theta, x), key=key, config=config)
+
+
+def fit_by_epochs(model, loss_fn, arrays: tuple, *, key: Key, config: FitConfig | None = None):
+    """Minimise `loss_fn(model, batch, key)` over minibatches of `arrays`, epoch by epoch.
+
+    The rows of `arrays` (a tuple of arrays with a shared leading axis) are split once
+    into training and validation sets; each epoch is one jitted `lax.scan` over shuffled
+    minibatches; training stops `config.patience` epochs after the best validation loss
+    and returns the model at that epoch. `loss_fn` gets a fresh key per minibatch (e.g.
+    for the negative pairs of ratio estimation) and one fixed key for every validation
+    evaluation, so validation losses are comparable across epochs. Array leaves of
+    `model` are trained, except those wrapped in `paramax.NonTrainable`.
+
+    **Returns:** `(model, history)` as in `fit_conditional_flow`.
+    """
+    config = FitConfig() if config is None else config
+    arrays = tuple(jnp.asarray(a) for a in arrays)
+    n = arrays[0].shape[0]
     n_val = max(1, int(round(config.validation_fraction * n)))
     if n - n_val < 2:
         raise ValueError(f"{n} simulations leave too few to train on; simulate at least 10.")
     split_key, key = jr.split(key)
+    val_key = jr.fold_in(split_key, 1)
     order = jr.permutation(split_key, n)
-    val = (theta[order[:n_val]], x[order[:n_val]])
-    train = (theta[order[n_val:]], x[order[n_val:]])
+    val = tuple(a[order[:n_val]] for a in arrays)
+    train = tuple(a[order[n_val:]] for a in arrays)
     n_train = n - n_val
     batch = min(config.batch_size, n_train)
     steps = n_train // batch
@@ -91,22 +112,27 @@ def fit_conditional_flow(
         optax.clip_by_global_norm(config.clip_norm), optax.adam(config.learning_rate)
     )
     params, static = eqx.partition(
-        flow, eqx.is_inexact_array, is_leaf=lambda leaf: isinstance(leaf, paramax.NonTrainable)
+        model, eqx.is_inexact_array, is_leaf=lambda leaf: isinstance(leaf, paramax.NonTrainable)
     )
     opt_state = optimizer.init(params)
+
+    def loss(params, batch, key):
+        return loss_fn(eqx.combine(params, static), batch, key)
 
     @jax.jit
     def epoch(params, opt_state, key):
         perm = jr.permutation(key, n_train)[: steps * batch].reshape(steps, batch)
+        step_keys = jr.split(jr.fold_in(key, 1), steps)
 
-        def step(carry, idx):
+        def step(carry, inputs):
             params, opt_state = carry
-            loss, grads = jax.value_and_grad(_nll)(params, static, train[0][idx], train[1][idx])
+            idx, k = inputs
+            value, grads = jax.value_and_grad(loss)(params, tuple(a[idx] for a in train), k)
             updates, opt_state = optimizer.update(grads, opt_state, params)
-            return (optax.apply_updates(params, updates), opt_state), loss
+            return (optax.apply_updates(params, updates), opt_state), value
 
-        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), perm)
-        return params, opt_state, jnp.mean(losses), _nll(params, static, *val)
+        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), (perm, step_keys))
+        return params, opt_state, jnp.mean(losses), loss(params, val, val_key)
 
     best, best_loss, best_epoch = params, np.inf, 0
     history = {"train": [], "validation": []}
@@ -118,7 +144,7 @@ def fit_conditional_flow(
         history["validation"].append(val_loss)
         if not np.isfinite(train_loss):
             raise FloatingPointError(
-                f"the flow's training loss became {train_loss} at epoch {i}; lower "
+                f"the training loss became {train_loss} at epoch {i}; lower "
                 f"learning_rate (now {config.learning_rate}) or clip_norm."
             )
         if val_loss < best_loss:

@@ -1,5 +1,6 @@
 """The sbibm tasks by name."""
 
+from ._bernoulli_glm import BernoulliGLM
 from ._epidemics import SIR, LotkaVolterraTask
 from ._gaussian_linear import GaussianLinear, GaussianLinearUniform
 from ._gaussian_mixture import GaussianMixture
@@ -17,6 +18,7 @@ TASKS: dict[str, type[AbstractTask]] = {
         GaussianLinearUniform,
         GaussianMixture,
         SLCP,
+        BernoulliGLM,
         LotkaVolterraTask,
         SIR,
     )
