@@ -122,6 +122,7 @@ class MetricConfig:
     num_posterior_samples: int = spec(10000, ge=1, doc="sbibm: 10,000")
     c2st: bool = spec(True, doc="score the samples by C2ST against sbibm's reference")
     num_c2st_samples: int = spec(10000, ge=100, doc="per side in C2ST; sbibm: 10,000")
+    pair_plot: bool = spec(True, doc="figures/pairs.png: ours beside sbibm's reference samples")
 
 
 Config = wf.experiment_config(
@@ -195,6 +196,7 @@ def run(config: Config, run) -> dict:
         summary["sbibm_c2st_obs1"] = published[p.num_simulations]
     if run is not None:
         run.write_summary(summary)
+    if run is not None and m.pair_plot:
         sets = {"reference": ref.reference_samples, p.method.upper(): samples}
         title = f"{p.task}, observation {p.num_observation}, {p.num_simulations} simulations"
         run.save_figure(plot_posterior_pairs(sets, truth=ref.true_parameters, title=title), "pairs")
