@@ -88,6 +88,10 @@ class SampleConfig:
     num_samples: int = spec(64, ge=2, doc="posterior draws")
     num_steps: int = spec(300, ge=1, doc="Euler-Maruyama steps of the guided reverse SDE")
     guidance_scale: float = spec(1.0, gt=0.0, doc="zeta; 1: the likelihood as written")
+    time_power: float = spec(2.0, ge=1.0, doc="t_i = t_min + (1 - t_min)(1 - i/N)^p")
+    max_guidance: float = spec(
+        1.0, ge=0.0, doc="cap on a step's likelihood shift, in noise increments; 0: none"
+    )
     calibration_fields: int = spec(128, ge=2, doc="training fields for the error variance")
     calibration_times: int = spec(24, ge=2)
 
@@ -192,6 +196,8 @@ def run(config: Config, run: RunDir) -> dict:
         num_steps=s.num_steps,
         t_min=m.t_min,
         guidance_scale=s.guidance_scale,
+        time_power=s.time_power,
+        max_guidance=s.max_guidance or None,
     )
     stats = posterior_statistics(
         draws[:, 0],
