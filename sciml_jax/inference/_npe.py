@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -106,6 +105,13 @@ class NPEPosterior(eqx.Module):
         return jnp.asarray(np.concatenate(kept)[:n])
 
 
+@eqx.filter_jit
+def _simulate_chunk(task, theta, key):
+    # one compiled simulator per task and chunk shape, shared by every call and round (the
+    # ODE tasks take 7-19 s to compile on a CPU; a fresh jax.jit per call recompiled them)
+    return task.simulate_batch(theta, key=key)
+
+
 def simulate_for_sbi(
     task: AbstractTask, n: int, *, key: Key, proposal=None, chunk: int = 10_000
 ) -> tuple[Array, Array]:
@@ -116,8 +122,10 @@ def simulate_for_sbi(
     """
     theta_key, sim_key = jr.split(key)
     theta = task.prior.sample(theta_key, (n,)) if proposal is None else proposal(theta_key, n)
-    simulate = jax.jit(task.simulate_batch)
-    xs = [simulate(theta[i : i + chunk], key=jr.fold_in(sim_key, i)) for i in range(0, n, chunk)]
+    xs = [
+        _simulate_chunk(task, theta[i : i + chunk], jr.fold_in(sim_key, i))
+        for i in range(0, n, chunk)
+    ]
     x = jnp.concatenate(xs)
     good = np.asarray(jnp.all(jnp.isfinite(x), axis=1))
     return theta[good], x[good]
