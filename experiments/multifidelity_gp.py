@@ -63,6 +63,19 @@ def _rmse(mean, truth):
     return float(jnp.sqrt(jnp.mean((mean - truth) ** 2)))
 
 
+def design(config: Config):
+    """The training data and test grid of a config: `x_low, y_low, x_high, y_high, x, f_H(x)`
+    (shared with `benchmarks/multifidelity_emukit.py`, which fits emukit to the same data)."""
+    p = config.problem
+    f_low, f_high = PROBLEMS[p.name]
+    design_key = jr.split(jr.key(config.seed), 3)[0]
+    dtype = jnp.asarray(0.0).dtype  # float64 under `precision: float64`
+    x_low = jr.uniform(jr.fold_in(design_key, p.seed), (p.num_low,), dtype)
+    x_high = x_low[: p.num_high]
+    x = jnp.linspace(0.0, 1.0, p.num_test, dtype=dtype)
+    return x_low, f_low(x_low), x_high, f_high(x_high), x, f_high(x)
+
+
 def run(config: Config, run) -> dict:
     p, g = config.problem, config.gp
     if p.num_high > p.num_low:
@@ -70,14 +83,8 @@ def run(config: Config, run) -> dict:
             f"problem.num_high = {p.num_high} must be <= problem.num_low = {p.num_low} "
             "(the high-fidelity inputs are a subset of the low-fidelity ones)."
         )
-    f_low, f_high = PROBLEMS[p.name]
-    design_key, fit_key, mc_key = jr.split(jr.key(config.seed), 3)
-    dtype = jnp.asarray(0.0).dtype  # float64 under `precision: float64`
-    x_low = jr.uniform(jr.fold_in(design_key, p.seed), (p.num_low,), dtype)
-    x_high = x_low[: p.num_high]
-    y_low, y_high = f_low(x_low), f_high(x_high)
-    x = jnp.linspace(0.0, 1.0, p.num_test, dtype=dtype)
-    truth = f_high(x)
+    x_low, y_low, x_high, y_high, x, truth = design(config)
+    _, fit_key, mc_key = jr.split(jr.key(config.seed), 3)
     options = dict(num_restarts=g.num_restarts, steps=g.steps, learning_rate=g.learning_rate)
 
     single = uq.fit_gp(x_high, y_high, key=fit_key, kernel=g.kernel, **options)
