@@ -59,7 +59,7 @@ class DataConfig:
 class ModelConfig:
     hidden_size: int = spec(32, ge=1)
     num_layers: int = spec(4, ge=1)
-    coord_range: float = spec(1.0, gt=0.0, doc="bound of each layer's coordinate weights")
+    coord_range: float = spec(5.0, gt=0.0, doc="bound of each layer's coordinate weights")
     beta_min: float = spec(0.1, gt=0.0)
     beta_max: float = spec(20.0, gt=0.0)
     t_min: float = spec(1e-3, gt=0.0, lt=1.0, doc="smallest training and sampling time")

@@ -74,20 +74,9 @@ def test_random_orthogonal_is_orthogonal_and_reflects_half_the_time(getkey):
     assert 0.4 < np.mean(dets < 0) < 0.6  # binomial(400, 1/2): 4 standard errors
 
 
-def test_egnn_noise_is_e3_and_permutation_equivariant_in_float32(getkey):
-    model = eqx.filter_jit(EquivariantNoise(EGNN(2, 16, 2, key=getkey()), SDE))
-    for t in (1e-3, 0.1, 0.5, 1.0):
-        x, t = _centred(getkey()), jnp.asarray(t)
-        eps = model(x, t)
-        assert jnp.linalg.norm(eps) > 1e-2  # a trivially small output proves nothing
-        assert float(jnp.max(jnp.abs(jnp.mean(eps, axis=0)))) < 1e-7  # a zero-CoM field
-        error = equivariance_error(model, x, t, key=getkey(), num_transforms=256)
-        assert float(error) <= 1e-5, (float(t), float(error))
-
-
 class _Broken(eqx.Module):
-    """An equivariant base plus terms that break one symmetry each, switched by `weights`
-    (an array, so one compilation serves every switch)."""
+    """The EDM noise network plus terms that break one symmetry each, switched by
+    `weights` (an array, so one compilation serves the network and every control)."""
 
     base: EquivariantNoise
     weights: jax.Array
@@ -102,15 +91,25 @@ class _Broken(eqx.Module):
         return self.base(x, t) + sum(w * b for w, b in zip(self.weights, breaks, strict=True))
 
 
-def test_equivariance_check_catches_broken_symmetries(getkey):
+@eqx.filter_jit
+def _output_and_error(model, x, t, key):
+    return model(x, t), equivariance_error(model, x, t, key=key, num_transforms=256)
+
+
+def test_egnn_noise_is_e3_and_permutation_equivariant_in_float32(getkey):
+    base = EquivariantNoise(EGNN(2, 16, 2, coord_range=5.0, key=getkey()), SDE)
+    model = _Broken(base, jnp.zeros(4))  # the network itself
+    for t in (1e-3, 0.1, 0.5, 1.0):
+        x, t = _centred(getkey()), jnp.asarray(t)
+        eps, error = _output_and_error(model, x, t, getkey())
+        assert jnp.linalg.norm(eps) > 1e-2  # a trivially small output proves nothing
+        assert float(jnp.max(jnp.abs(jnp.mean(eps, axis=0)))) < 1e-7  # a zero-CoM field
+        assert float(error) <= 1e-5, (float(t), float(error))
+    # the check catches each broken symmetry (same compiled function)
     x, t = _centred(getkey()), jnp.asarray(0.5)
-    base = EquivariantNoise(EGNN(2, 8, 1, key=getkey()), SDE)
     for i, name in enumerate(["rotation", "reflection", "permutation", "translation"]):
-        model = _Broken(base, 0.1 * jnp.eye(4)[i])
-        error = float(equivariance_error(model, x, t, key=getkey(), num_transforms=16))
-        assert error > 1e-3, (name, error)
-    control = equivariance_error(_Broken(base, jnp.zeros(4)), x, t, key=getkey(), num_transforms=16)
-    assert float(control) < 1e-5
+        _, error = _output_and_error(_Broken(base, 0.1 * jnp.eye(4)[i]), x, t, getkey())
+        assert float(error) > 1e-3, (name, float(error))
 
 
 def test_zero_com_chart_is_orthonormal(x64, getkey):
