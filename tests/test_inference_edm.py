@@ -59,6 +59,9 @@ class GaussianNoise(eqx.Module):
 gaussian_eps = GaussianNoise(jnp.asarray(C), jnp.asarray(0.0))
 
 
+LOW_T_CHAINS = dict(kT=0.02, num_chains=32, frames_per_chain=8, stride=100, burn_in=1000)
+
+
 def _centred(key, n=N):
     x = jr.normal(key, (n, D))
     return x - jnp.mean(x, axis=0)
@@ -188,8 +191,7 @@ def test_zero_com_loss_at_the_exact_noise_is_the_analytic_minimum(x64, getkey):
 
 
 def test_lj13_frames_at_low_temperature_have_the_equipartition_energy(getkey):
-    kT, energy_fn = 0.02, lj_cluster_energy()
-    settings = dict(kT=kT, num_chains=32, frames_per_chain=8, stride=100, burn_in=1000)
+    kT, energy_fn, settings = LOW_T_CHAINS["kT"], lj_cluster_energy(), LOW_T_CHAINS
     frames = langevin_cluster_frames(energy_fn, icosahedron13(), key=getkey(), **settings)
     assert frames["positions"].shape == (256, 13, 3)
     np.testing.assert_allclose(frames["positions"].mean(axis=1), 0.0, atol=1e-5)
@@ -225,7 +227,8 @@ def test_edm_lj13_tiny(tmp_path):
     m = _experiment()
     config = m.Config(
         experiment="edm_lj13",
-        data=m.DataConfig(num_chains=4, frames_per_chain=4, stride=20, burn_in=20, batch_size=8),
+        # the chains of the equipartition test: their compilation is reused
+        data=m.DataConfig(**LOW_T_CHAINS, batch_size=8),
         model=m.ModelConfig(hidden_size=8, num_layers=1),
         sample=m.SampleConfig(num_samples=8, sde_steps=5, ode=False, equivariance_transforms=8),
         train=TrainConfig(steps=10, chunk_size=10, checkpoint_every=10),

@@ -27,9 +27,11 @@ LJ13_GLOBAL_MINIMUM = -44.326801
 the Cambridge Cluster Database)."""
 
 
+@functools.lru_cache(maxsize=8)
 def lj_cluster_energy(*, sigma: float = 1.0, epsilon: float = 1.0):
     """`energy_fn(positions)`: the full Lennard-Jones sum over all pairs, no cutoff
-    (the convention of cluster global-minimum tables)."""
+    (the convention of cluster global-minimum tables). The same parameters return the same
+    function, so compiled chains that close over it are reused."""
     return lennard_jones(
         FreeSpace(), sigma=sigma, epsilon=epsilon, r_cutoff=1e6, r_onset=0.0, truncation="none"
     )
