@@ -11,6 +11,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import equinox as eqx
+import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -19,10 +21,12 @@ import pytest
 from sciml_jax.config import TrainConfig
 from sciml_jax.inference import (
     VPSDE,
+    TimeConditioned,
     gaussian_log_likelihood,
     sample_posterior_dps,
     tweedie_error_variance,
 )
+from sciml_jax.nn import UNet
 from sciml_jax.train import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,3 +143,14 @@ def test_diffusion_darcy_inverse_tiny(tmp_path):
     assert (tmp_path / "run" / "posterior.npz").exists() or list(
         (tmp_path / "run").rglob("posterior.npz")
     )
+
+
+def test_time_conditioned_skip_is_the_exact_white_noise_predictor(getkey):
+    # a net whose output is zero: the skip alone must be E[eps | x_t] for N(0, I) data
+    net = UNet(1 + 4, 1, 4, 1, num_spatial_dims=2, key=getkey())
+    net = jax.tree.map(lambda w: 0 * w if eqx.is_inexact_array(w) else w, net)
+    model = TimeConditioned(net, 2, SDE)
+    x = jr.normal(getkey(), (1, 4, 4))
+    for t in (0.05, 0.5, 0.95):
+        np.testing.assert_allclose(model(x, t), exact_eps(x, t), rtol=1e-5, atol=1e-6)
+    assert np.allclose(TimeConditioned(net, 2)(x, 0.5), 0.0)

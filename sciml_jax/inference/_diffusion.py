@@ -119,6 +119,8 @@ class TimeConditioned(eqx.Module):
     - `net`: a grid network with ``channels + 2 * num_frequencies`` input channels and
       ``channels`` outputs (e.g. `sciml_jax.nn.UNet`).
     - `num_frequencies`: F.
+    - `skip`: a `VPSDE`, to predict ``sigma(t) x + net(...)`` (a skip connection exact for
+      unit-variance white data) instead of ``net(...)``; `None` (default) for no skip.
 
     **Returns:** `__call__(x, t)` maps one field ``(channels, *grid)`` and a scalar time to
     the predicted noise of the same shape.
@@ -132,6 +134,7 @@ class TimeConditioned(eqx.Module):
 
     net: eqx.Module
     num_frequencies: int = eqx.field(static=True)
+    skip: VPSDE | None = None
 
     def embedding(self, t) -> Float[Array, " features"]:
         omega = 10.0 ** (-4.0 * jnp.arange(self.num_frequencies) / self.num_frequencies)
@@ -143,7 +146,11 @@ class TimeConditioned(eqx.Module):
         channels = jnp.broadcast_to(
             features.reshape((-1,) + (1,) * (x.ndim - 1)), (features.size,) + x.shape[1:]
         )
-        return self.net(jnp.concatenate([x, channels], axis=0))
+        out = self.net(jnp.concatenate([x, channels], axis=0))
+        # eps = sigma x is the exact predictor for unit-variance white data: with it as a
+        # skip the net learns a residual, and modes it cannot see (the spatial mean, which
+        # GroupNorm removes) keep a contracting score instead of being amplified ~1/alpha(1)
+        return out if self.skip is None else out + self.skip.sigma(t) * x
 
 
 def denoising_score_matching(
