@@ -29,6 +29,7 @@ from sciml_jax import atoms, nn
 CUTOFF = 3.0
 N_TRANSFORMS = 1000
 BATCH = N_TRANSFORMS + 1  # the identity first
+BUCKETS = (8, 64, BATCH)  # the checks' batch sizes: <= 8, finite differences, transforms
 
 MODELS = {
     "schnet": lambda key: nn.SchNet(3, cutoff=CUTOFF, key=key, features=16, interactions=2),
@@ -148,9 +149,12 @@ def _evaluate(model, batch: System, template):
 
 
 def evaluate(model, batch: System, template):
-    """`(E (B,), F (B, n, 3), stress (B, 3, 3) or None)`, padded to `BATCH` samples."""
+    """`(E (B,), F (B, n, 3), stress (B, 3, 3) or None)`, padded to the next of the
+    `BUCKETS` sizes: few compiled shapes, and no 1001-wide vmap (16 GB for NequIP's stress
+    on the 8-atom cell) for a check of two structures."""
     b = batch.species.shape[0]
-    pad = jax.tree.map(lambda x: np.concatenate([x, np.repeat(x[-1:], BATCH - b, 0)]), batch)
+    size = next(size for size in BUCKETS if size >= b)
+    pad = jax.tree.map(lambda x: np.concatenate([x, np.repeat(x[-1:], size - b, 0)]), batch)
     dtype = jnp.zeros(()).dtype
     pad = pad._replace(
         positions=jnp.asarray(pad.positions, dtype),
