@@ -11,11 +11,11 @@ from ._emt_copper import EMTCopper as EMTCopper
 from ._emt_copper import emt_copper_dataset as emt_copper_dataset
 from ._emt_copper import emt_copper_split as emt_copper_split
 from ._grf import GaussianRandomField as GaussianRandomField
+from ._ks_dataset import ks_trajectories as ks_trajectories
 from ._lj_clusters import LJ13_GLOBAL_MINIMUM as LJ13_GLOBAL_MINIMUM
 from ._lj_clusters import icosahedron13 as icosahedron13
 from ._lj_clusters import langevin_cluster_frames as langevin_cluster_frames
 from ._lj_clusters import lj_cluster_energy as lj_cluster_energy
-from ._ks_dataset import ks_trajectories as ks_trajectories
 from ._navier_stokes_dataset import li_forcing as li_forcing
 from ._navier_stokes_dataset import navier_stokes_dataset as navier_stokes_dataset
 from ._normalizer import Normalizer as Normalizer
