@@ -49,6 +49,7 @@ class ModelConfig:
     beta_min: float = spec(0.1, gt=0.0)
     beta_max: float = spec(20.0, gt=0.0)
     t_min: float = spec(1e-3, gt=0.0, lt=1.0, doc="smallest training and sampling time")
+    input_skip: bool = spec(False, doc="eps = sigma(t) x + net: keeps the field's mean mode")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def run(config: Config, run: RunDir) -> dict:
         num_spatial_dims=2,
         key=model_key,
     )
-    model = TimeConditioned(net, m.num_frequencies)
+    model = TimeConditioned(net, m.num_frequencies, sde if m.input_skip else None)
     sampler = MinibatchSampler({"x": fields}, batch_size=d.batch_size)
     result = fit(
         model, dsm_loss(sde, t_min=m.t_min), config.train, key=train_key, sampler=sampler, run=run
