@@ -171,7 +171,10 @@ def test_sigkill_at_20_random_moments_resumes_bit_identically(tmp_path):
             pid = zygote.launch(killed_dir, 2)
             if rng.random() < 0.25:
                 # While it starts: restoring the checkpoint, compiling, the first chunk.
-                time.sleep(rng.uniform(0.0, 1.0))
+                # On a fast machine the remaining chunks can take under a second, so the
+                # sleep stays below half of their steady-state time.
+                remaining = (STEPS - before) // CHUNK
+                time.sleep(rng.uniform(0.0, min(1.0, 0.5 * remaining * chunk_seconds)))
             else:
                 # A few chunks on, then anywhere inside the compute/log/checkpoint cycle.
                 # The cycle is timed on this very run (the chunk before `target`), so a
