@@ -46,6 +46,16 @@ class FitConfig:
     clip_norm: float = 5.0
 
 
+def standardization(theta, x, reference=None):
+    """`(theta_mean, theta_std, x_mean, x_std)` of `reference = (theta, x)` (default the
+    pairs themselves): the z-scoring every estimator applies before it trains, so a
+    sequential round can keep the first round's scale."""
+    ref_theta, ref_x = (theta, x) if reference is None else reference
+    theta_mean, theta_std = jnp.mean(ref_theta, 0), jnp.std(ref_theta, 0) + 1e-8
+    x_mean, x_std = jnp.mean(ref_x, 0), jnp.std(ref_x, 0) + 1e-8
+    return theta_mean, theta_std, x_mean, x_std
+
+
 def _flow_nll(flow, batch, key):
     del key  # maximum likelihood needs no randomness
     theta, x = batch

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .._types import Array, Float, Key
-from ._fit import FitConfig, fit_conditional_flow
+from ._fit import FitConfig, fit_conditional_flow, standardization
 from ._mcmc import AbstractMCMCPosterior, MCMCConfig
 from ._npe import make_flow
 from ._task import AbstractTask
@@ -71,9 +71,7 @@ def fit_nle(
     ```
     """
     init_key, fit_key = jr.split(key)
-    ref_theta, ref_x = (theta, x) if standardize_from is None else standardize_from
-    theta_mean, theta_std = jnp.mean(ref_theta, 0), jnp.std(ref_theta, 0) + 1e-8
-    x_mean, x_std = jnp.mean(ref_x, 0), jnp.std(ref_x, 0) + 1e-8
+    theta_mean, theta_std, x_mean, x_std = standardization(theta, x, standardize_from)
     if flow is None:
         flow = make_flow(
             init_key, task.dim_x, task.dim_theta, kind=flow_kind, **(flow_options or {})

@@ -11,7 +11,7 @@ from flowjax.distributions import Normal
 from flowjax.flows import coupling_flow, masked_autoregressive_flow
 
 from .._types import Array, Float, Key
-from ._fit import FitConfig, fit_conditional_flow
+from ._fit import FitConfig, fit_conditional_flow, standardization
 from ._task import AbstractTask
 
 __all__ = ["NPEPosterior", "make_flow", "fit_npe", "simulate_for_sbi"]
@@ -171,9 +171,7 @@ def fit_npe(
     ```
     """
     init_key, fit_key = jr.split(key)
-    ref_theta, ref_x = (theta, x) if standardize_from is None else standardize_from
-    theta_mean, theta_std = jnp.mean(ref_theta, 0), jnp.std(ref_theta, 0) + 1e-8
-    x_mean, x_std = jnp.mean(ref_x, 0), jnp.std(ref_x, 0) + 1e-8
+    theta_mean, theta_std, x_mean, x_std = standardization(theta, x, standardize_from)
     if flow is None:
         flow = make_flow(
             init_key, task.dim_theta, task.dim_x, kind=flow_kind, **(flow_options or {})

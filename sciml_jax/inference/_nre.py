@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .._types import Array, Float, Key
-from ._fit import FitConfig, fit_by_epochs
+from ._fit import FitConfig, fit_by_epochs, standardization
 from ._mcmc import AbstractMCMCPosterior, MCMCConfig
 from ._task import AbstractTask
 
@@ -93,9 +93,7 @@ def fit_nre(
             f"theta has {theta.shape[0]} rows but x has {x.shape[0]}; pass matching pairs."
         )
     init_key, fit_key = jr.split(key)
-    ref_theta, ref_x = (theta, x) if standardize_from is None else standardize_from
-    theta_mean, theta_std = jnp.mean(ref_theta, 0), jnp.std(ref_theta, 0) + 1e-8
-    x_mean, x_std = jnp.mean(ref_x, 0), jnp.std(ref_x, 0) + 1e-8
+    theta_mean, theta_std, x_mean, x_std = standardization(theta, x, standardize_from)
     if classifier is None:
         classifier = RatioClassifier(
             task.dim_theta, task.dim_x, key=init_key, width=width, depth=depth
